@@ -1,0 +1,29 @@
+# The two set-up commands of the README:
+#   make book   creates .venv if needed, installs everything, builds the book into _build/html
+#   make test   the same set-up, then the whole test suite (package tests, doctests,
+#               every notebook through nbval, the browser test on the built book)
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+JOBS ?= 2
+
+.PHONY: book test clean env
+
+env: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; assert (3, 10) <= v <= (3, 13), f"Python 3.10 to 3.13 is supported, this is {v[0]}.{v[1]}; run: make PYTHON=python3.12 ..."'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+book: $(VENV)/.installed
+	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -n $(JOBS) --dist loadfile
+
+clean:
+	rm -rf _build

@@ -1,0 +1,176 @@
+"""Input checks shared by every public entry point.
+
+Each check raises ``TypeError`` or ``ValueError`` with the rule, the value
+received and, where there is one, the fix.
+"""
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "check_samples",
+    "check_positive",
+    "check_nonnegative",
+    "check_random_state",
+    "check_same_dimension",
+    "check_int",
+]
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} (type {type(value).__name__})"
+
+
+def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
+    """Return ``X`` as a finite float64 array of shape ``(n_samples, n_features)``.
+
+    Parameters
+    ----------
+    X : array_like
+        The samples, one per row.
+    name : str
+        The argument's name, used in error messages.
+    min_samples : int
+        The fewest rows accepted.
+    allow_1d : bool
+        If True, a 1-D array is read as ``n_samples`` points in one dimension.
+
+    Examples
+    --------
+    >>> check_samples([[0.0, 1.0], [2.0, 3.0]]).shape
+    (2, 2)
+    """
+    if isinstance(X, (str, bytes)) or X is None:
+        raise TypeError(
+            f"{name} must be an array of samples of shape (n_samples, n_features), "
+            f"got {_describe(X)}."
+        )
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be an array of real numbers of shape (n_samples, n_features); "
+            f"could not convert {_describe(X)} to float: {exc}"
+        ) from None
+    if arr.ndim == 1:
+        if allow_1d:
+            arr = arr.reshape(-1, 1)
+        else:
+            raise ValueError(
+                f"{name} must be a 2-D array of samples of shape (n_samples, n_features), "
+                f"got shape {arr.shape}; for 1-D data use {name}.reshape(-1, 1), "
+                f"for a single point use {name}.reshape(1, -1)."
+            )
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of samples of shape (n_samples, n_features), "
+            f"got an array with {arr.ndim} dimensions and shape {arr.shape}; "
+            f"flatten each sample, e.g. {name}.reshape(len({name}), -1)."
+        )
+    if arr.shape[0] < min_samples:
+        raise ValueError(
+            f"{name} must hold at least {min_samples} sample(s), got shape {arr.shape}; "
+            f"pass a non-empty array of samples."
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(
+            f"{name} must have at least one feature, got shape {arr.shape}."
+        )
+    if not np.all(np.isfinite(arr)):
+        n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(
+            f"{name} must contain only finite values, got {n_bad} NaN or infinite "
+            f"entr{'y' if n_bad == 1 else 'ies'}; drop or impute them first, e.g. "
+            f"{name}[np.isfinite({name}).all(axis=1)]."
+        )
+    return arr
+
+
+def check_same_dimension(X, Y, names=("X", "Y")):
+    """Raise ``ValueError`` unless ``X`` and ``Y`` have the same number of columns."""
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same number of features, got "
+            f"{names[0]} with {X.shape[1]} (shape {X.shape}) and {names[1]} with "
+            f"{Y.shape[1]} (shape {Y.shape})."
+        )
+
+
+def _is_real_scalar(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_positive(value, name):
+    """Return ``value`` as a float after checking that it is a finite number > 0."""
+    if not _is_real_scalar(value):
+        raise TypeError(f"{name} must be a positive number, got {_describe(value)}.")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(
+            f"{name} must be a finite number greater than 0, got {value!r}; "
+            f"pass a positive value such as 1.0."
+        )
+    return value
+
+
+def check_nonnegative(value, name):
+    """Return ``value`` as a float after checking that it is a finite number >= 0."""
+    if not _is_real_scalar(value):
+        raise TypeError(f"{name} must be a number >= 0, got {_describe(value)}.")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(
+            f"{name} must be a finite number >= 0, got {value!r}; "
+            f"use 0 for no regularisation or a small positive value such as 1e-3."
+        )
+    return value
+
+
+def check_int(value, name, *, minimum=1, allow_none=False):
+    """Return ``value`` as an int after checking that it is an integer >= ``minimum``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer >= {minimum}"
+            f"{' or None' if allow_none else ''}, got {_describe(value)}."
+        )
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def check_random_state(random_state):
+    """Turn None, an int or a ``numpy.random.Generator`` into a Generator.
+
+    The same int always gives the same stream, so results are reproducible.
+
+    Examples
+    --------
+    >>> rng = check_random_state(0)
+    >>> float(rng.standard_normal()) == float(check_random_state(0).standard_normal())
+    True
+    """
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(
+                f"random_state must be None, an integer >= 0 or a numpy.random.Generator, "
+                f"got {random_state!r}."
+            )
+        return np.random.default_rng(int(random_state))
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
+    raise TypeError(
+        "random_state must be None, an integer >= 0 or a numpy.random.Generator, "
+        f"got {_describe(random_state)}; e.g. random_state=0."
+    )
