@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 JOBS ?= 2
 
-.PHONY: book test clean env
+.PHONY: book test clean env assets
 
 env: $(VENV)/.installed
 
@@ -19,8 +19,15 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-book: $(VENV)/.installed
+# MathJax, require.js and the ipywidgets embedder, from the npm registry into
+# tools/offline_static/ (git-ignored), so that the built book works offline
+assets: $(VENV)/.installed
+	$(PY) tools/fetch_assets.py
+
+book: $(VENV)/.installed assets
+	@rm -f _build/.book-ok
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+	@touch _build/.book-ok
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -n $(JOBS) --dist loadfile

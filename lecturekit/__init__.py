@@ -7,18 +7,16 @@ penalty on ``T``; the representer formula turns this into a finite problem.
 
 Modules mirror the book's chapters:
 
-========================  =====================================================
-``lecturekit.pushforward``  push-forward measures (chapter 2)
-``lecturekit.kernels``      kernels as callable objects (chapters 3 and 4)
-``lecturekit.mmd``          the squared MMD and its gradient (chapter 3)
-``lecturekit.features``     random Fourier features (chapter 3)
-``lecturekit.representer``  the representer map and RKHS penalty (chapter 5)
-``lecturekit.transport``    the transport solver ``KernelTransport`` (chapter 6)
-``lecturekit.datasets``     toy data sets and the 8x8 digits
-``lecturekit.metrics``      held-out quality of generated samples
-``lecturekit.plotting``     figures and animations
-``lecturekit.widgets``      an interactive explorer
-========================  =====================================================
+- ``lecturekit.pushforward``: push-forward measures (chapter 2)
+- ``lecturekit.kernels``: kernels as callable objects (chapters 3 and 4)
+- ``lecturekit.mmd``: the squared MMD and its gradient (chapter 3)
+- ``lecturekit.features``: random Fourier features (chapter 3)
+- ``lecturekit.representer``: the representer map and RKHS penalty (chapter 5)
+- ``lecturekit.transport``: the transport solver ``KernelTransport`` (chapter 6)
+- ``lecturekit.datasets``: toy data sets and the 8x8 digits
+- ``lecturekit.metrics``: held-out quality of generated samples
+- ``lecturekit.plotting``: figures and animations
+- ``lecturekit.widgets``: an interactive explorer
 
 Examples
 --------

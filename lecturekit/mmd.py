@@ -27,7 +27,7 @@ from .kernels import Kernel
 
 __all__ = ["mmd2", "mmd2_and_gradient", "median_heuristic", "kernel_sum"]
 
-DEFAULT_BLOCK_SIZE = 2048
+DEFAULT_BLOCK_SIZE = 256
 
 
 def _check_kernel(kernel):

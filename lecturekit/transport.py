@@ -1,2 +1,602 @@
-"""Placeholder: being written."""
-__all__ = []
+"""The kernel transport solver (book chapters 5 and 6).
+
+Problem (T3) of the book, after the representer formula: with reference
+points ``X = (x_1, ..., x_n)`` drawn from ``N(0, I)`` and data ``Y``,
+
+``min_z  MMD_K(x + z, Y)^2 + reg * sum_j z[:, j]^T Q(X, X)^{-1} z[:, j]``
+
+for the residual map ``x -> x + T(x)`` (``residual=True``, as in the
+lecture's code), or with ``z`` in place of ``x + z`` for the plain map.
+The loss is the *squared* MMD (the biased V-statistic), smooth in ``z``.
+
+Parametrisation. With the Cholesky factor ``Q(X, X) + eps I = L L^T`` we
+write ``z = L a``; the penalty becomes ``|a|^2`` and the problem in ``a`` is
+much better conditioned than in ``z`` (the "whitened" parametrisation).
+With ``n_inducing = m`` the map is restricted to ``T(x) = Q(x, U) c`` for
+``m`` inducing points ``U``; writing ``c = L_U^{-T} a`` gives
+``z = Q(X, U) L_U^{-T} a`` and again the penalty ``|a|^2``, in ``O(n m)``
+memory instead of ``O(n^2)``.
+
+The problem is solved with L-BFGS (``scipy.optimize.minimize``) and the
+analytic gradient ``B^T grad_z MMD^2 + 2 reg a`` with ``z = B a``.
+"""
+
+import inspect
+import json
+import time
+import warnings
+
+import numpy as np
+from scipy import linalg, optimize
+
+from ._validation import (
+    check_int,
+    check_nonnegative,
+    check_random_state,
+    check_samples,
+)
+from .features import RandomFourierFeatures, rff_mmd2_and_gradient
+from .kernels import RBF, Kernel, kernel_from_dict, kernel_to_dict
+from .mmd import kernel_sum, mmd2_and_gradient
+from .representer import cholesky_with_nugget
+
+__all__ = ["KernelTransport", "TransportProblem", "ConvergenceWarning", "default_mmd_kernel", "default_map_kernel"]
+
+#: Largest dense ``n_reference x n_reference`` factor built without inducing points.
+MAX_DENSE_BYTES = 2 * 1024**3
+#: Above this many data points the default MMD switches to random features.
+AUTO_FEATURES_ABOVE = 20_000
+AUTO_N_FEATURES = 2000
+FILE_FORMAT = "lecturekit.KernelTransport"
+FILE_VERSION = 1
+
+
+class ConvergenceWarning(UserWarning):
+    """The optimiser stopped before it converged."""
+
+
+def default_mmd_kernel(n_dims):
+    """The default MMD kernel ``K`` on standardised data of dimension ``n_dims``.
+
+    A sum of RBF kernels with lengthscales ``sqrt(n_dims) * (0.1, 0.2, 0.4, 0.8)``
+    scaled to weight 1/4 each: one kernel sees the fine structure, another the
+    overall shape, so no single lengthscale has to be tuned. (Typical distances
+    between standardised points grow like ``sqrt(n_dims)``.)
+
+    Examples
+    --------
+    >>> default_mmd_kernel(2)
+    0.25 * RBF(...) + 0.25 * RBF(...) + 0.25 * RBF(...) + 0.25 * RBF(...)
+    """
+    base = np.sqrt(n_dims)
+    scales = (0.1, 0.2, 0.4, 0.8)
+    kernel = None
+    for s in scales:
+        term = (1.0 / len(scales)) * RBF(round(float(s * base), 12))
+        kernel = term if kernel is None else kernel + term
+    return kernel
+
+
+def default_map_kernel(n_dims):
+    """The default map kernel ``Q``: ``RBF(sqrt(n_dims) / 2)`` on the Gaussian reference space.
+
+    Examples
+    --------
+    >>> default_map_kernel(4)
+    RBF(lengthscale=1.0)
+    """
+    return RBF(round(float(np.sqrt(n_dims) / 2.0), 12))
+
+
+class TransportProblem:
+    """The finite problem of chapter 5 in the whitened parametrisation, as a function of ``a``.
+
+    ``f(a) = MMD_K(base + B a, Y)^2 + reg |a|^2`` with ``base = X`` (residual
+    map) or 0, and ``B = L`` (the Cholesky factor of ``Q(X, X) + eps I``) or
+    ``B = Q(X, U) L_U^{-T}`` with inducing points ``U``, so that ``z = B a`` and
+    ``|a|^2 = sum_j z[:, j]^T Q^{-1} z[:, j]``. Calling the problem returns
+    ``(f, grad f)`` for a flat ``a``, as ``scipy.optimize.minimize(jac=True)`` expects.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Reference points (standardised coordinates).
+    Y : array of shape (m, d)
+        Data (standardised coordinates).
+    mmd_kernel, map_kernel : Kernel
+    reg : float
+    residual : bool
+    n_features : int or None
+        Random-feature MMD with this many frequencies; None for the exact MMD.
+    n_inducing : int or None
+        Expand the map on the first ``n_inducing`` points of ``X``.
+    nugget : float
+    random_state : None, int or numpy.random.Generator
+        For the random features.
+
+    Examples
+    --------
+    >>> from lecturekit.kernels import RBF
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.standard_normal((30, 2)), rng.standard_normal((40, 2)) + 1.0
+    >>> problem = TransportProblem(X, Y, RBF(1.0), RBF(1.0), reg=1e-3)
+    >>> f, g = problem(problem.initial_point().ravel())
+    >>> g.shape
+    (60,)
+    """
+
+    def __init__(self, X, Y, mmd_kernel, map_kernel, reg, residual=True, n_features=None,
+                 n_inducing=None, nugget=1e-8, random_state=None):
+        self.X, self.Y = X, Y
+        self.reg = reg
+        self.residual = residual
+        self.d = X.shape[1]
+        self.U = X if n_inducing is None else X[:n_inducing]
+        self.L, self.nugget_ = cholesky_with_nugget(map_kernel(self.U), nugget)
+        if n_inducing is None:
+            self.B = self.L
+        else:
+            # Q(X, U) L^{-T}: the triangular solve L W = Q(U, X), transposed -> (n, m)
+            self.B = linalg.solve_triangular(
+                self.L, map_kernel(self.U, X), lower=True, check_finite=False
+            ).T
+        self.base = X if residual else 0.0
+        if n_features is None:
+            yy = kernel_sum(mmd_kernel, Y) / Y.shape[0] ** 2
+
+            def mmd_term(P):
+                return mmd2_and_gradient(P, Y, mmd_kernel, yy_term=yy)
+        else:
+            rng = check_random_state(random_state)
+            self.features = RandomFourierFeatures(mmd_kernel, n_features, rng).fit(Y)
+            target = self.features.mean_embedding(Y)
+
+            def mmd_term(P):
+                return rff_mmd2_and_gradient(P, self.features, target)
+        self.mmd_term = mmd_term
+
+    def initial_point(self):
+        """``a = 0`` (the identity map) for the residual map; else the ``a`` with ``B a`` closest to ``X``."""
+        if self.residual:
+            return np.zeros((self.B.shape[1], self.d))
+        return np.linalg.lstsq(self.B, self.X, rcond=None)[0]
+
+    def pushed(self, a):
+        """The pushed reference points ``base + B a``, shape ``(n, d)``."""
+        return self.base + self.B @ a.reshape(-1, self.d)  # (n, m) @ (m, d) -> (n, d)
+
+    def __call__(self, a_flat):
+        a = a_flat.reshape(-1, self.d)
+        value, grad_P = self.mmd_term(self.base + self.B @ a)
+        f = value + self.reg * float(np.sum(a * a))
+        g = self.B.T @ grad_P + 2.0 * self.reg * a  # (m, n) @ (n, d) -> (m, d)
+        return f, g.ravel()
+
+
+class KernelTransport:
+    """A generative model: a kernel transport map pushing ``N(0, I)`` onto the data.
+
+    ``fit(Y)`` draws ``n_reference`` Gaussian reference points ``X`` and solves
+    the finite problem of the book's chapter 5 (see the module docstring) for
+    ``z = T(X)``; the map is then the representer interpolant
+    ``T^j(x) = Q(x, X) Q(X, X)^{-1} z[:, j]``, and ``sample(n)`` pushes fresh
+    Gaussian draws through ``x -> x + T(x)`` (``residual=True``).
+
+    Parameters
+    ----------
+    mmd_kernel : Kernel or None
+        The kernel ``K`` of the MMD. None: :func:`default_mmd_kernel`, a sum of
+        four RBF kernels with lengthscales ``sqrt(d) * (0.1, 0.2, 0.4, 0.8)``
+        on the standardised data.
+    map_kernel : Kernel or None
+        The kernel ``Q`` of the map's RKHS norm. None: :func:`default_map_kernel`,
+        ``RBF(sqrt(d) / 2)``.
+    reg : float, default 1e-4
+        ``lambda >= 0``, the weight of the RKHS penalty.
+    residual : bool, default True
+        Learn ``x -> x + T(x)`` (True) or ``x -> T(x)`` (False).
+    n_reference : int or None
+        Number of Gaussian reference points ``n``. None: ``min(len(Y), 2000)``.
+    n_features : int or None
+        If given, the MMD uses ``n_features`` random Fourier frequencies (the
+        target is embedded once, in one pass). None: the exact MMD, unless
+        ``len(Y) > 20000``, where 2000 random features are used.
+    n_inducing : int or None
+        If given, the map is restricted to this many inducing points (the first
+        ``n_inducing`` reference points): memory ``O(n m)`` instead of ``O(n^2)``.
+    standardize : bool, default True
+        Fit on data centred and scaled per feature (zero-variance features are
+        only centred); samples are mapped back to data coordinates.
+    max_iter : int, default 500
+        Maximum number of L-BFGS iterations.
+    tol : float, default 1e-9
+        Relative tolerance on the objective (scipy's ``ftol``).
+    nugget : float, default 1e-8
+        Relative nugget on ``Q(X, X)`` (see :mod:`lecturekit.representer`).
+    random_state : None, int or numpy.random.Generator
+        Draws the reference points and the random features.
+    progress : bool, default False
+        Show a progress bar (terminal or notebook) during ``fit``.
+    callback : callable or None
+        Called after each iteration as ``callback(iteration, samples)`` with the
+        current pushed reference points in data coordinates.
+
+    Attributes
+    ----------
+    reference_ : array of shape (n_reference, n_features)
+        The Gaussian reference points ``X`` (standardised coordinates).
+    inducing_ : array of shape (m, n_features)
+        The points ``U`` the map is expanded on (``reference_`` without inducing points).
+    z_ : array of shape (n_reference, n_features)
+        The solution ``z = T(X)`` (standardised coordinates).
+    coef_ : array of shape (m, n_features)
+        ``T(x) = Q(x, U) @ coef_``.
+    mmd_kernel_, map_kernel_ : Kernel
+        The kernels used.
+    n_features_ : int or None
+        Random features used for the MMD (None: exact).
+    nugget_ : float
+        The relative nugget used.
+    mean_, scale_ : arrays of shape (n_features,)
+        The standardisation.
+    n_iter_ : int
+    loss_history_ : list of float
+        The objective after each iteration (the first entry is the starting point).
+    mmd2_ : float
+        The squared MMD term at the solution; ``penalty_`` the RKHS term.
+    result_ : scipy.optimize.OptimizeResult
+        The optimiser's result (None after ``load``).
+    fit_time_ : float
+        Seconds spent in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lecturekit.datasets import make_toy
+    >>> Y = make_toy("moons", 500, random_state=0)
+    >>> model = KernelTransport(random_state=0).fit(Y)
+    >>> samples = model.sample(1000, random_state=1)
+    >>> samples.shape
+    (1000, 2)
+    >>> model.loss_history_[-1] < model.loss_history_[0]
+    True
+    """
+
+    def __init__(
+        self,
+        mmd_kernel=None,
+        map_kernel=None,
+        reg=1e-4,
+        residual=True,
+        n_reference=None,
+        n_features=None,
+        n_inducing=None,
+        standardize=True,
+        max_iter=500,
+        tol=1e-9,
+        nugget=1e-8,
+        random_state=None,
+        progress=False,
+        callback=None,
+    ):
+        self.mmd_kernel = mmd_kernel
+        self.map_kernel = map_kernel
+        self.reg = reg
+        self.residual = residual
+        self.n_reference = n_reference
+        self.n_features = n_features
+        self.n_inducing = n_inducing
+        self.standardize = standardize
+        self.max_iter = max_iter
+        self.tol = tol
+        self.nugget = nugget
+        self.random_state = random_state
+        self.progress = progress
+        self.callback = callback
+
+    # -- scikit-learn conventions -------------------------------------------
+    @classmethod
+    def _param_names(cls):
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self, deep=False):
+        """The constructor arguments, as a dict."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        """Set constructor arguments; unknown names raise ``ValueError``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"{name!r} is not a parameter of KernelTransport; valid ones: {valid}."
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = [
+            f"{k}={v!r}" for k, v in self.get_params().items()
+            if not (v is defaults[k] or (type(v) is type(defaults[k]) and v == defaults[k]))
+        ]
+        return f"KernelTransport({', '.join(changed)})"
+
+    # -- validation ------------------------------------------------------------
+    def _validate_params(self, n_data, n_dims):
+        for name in ("mmd_kernel", "map_kernel"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Kernel):
+                raise TypeError(
+                    f"{name} must be a lecturekit kernel (e.g. RBF(lengthscale=0.5)) or None "
+                    f"for the default, got {value!r} of type {type(value).__name__}."
+                )
+        reg = check_nonnegative(self.reg, "reg")
+        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
+        n_ref = check_int(self.n_reference, "n_reference", minimum=2, allow_none=True)
+        if n_ref is None:
+            n_ref = min(n_data, 2000)
+        n_ref = max(n_ref, 2)
+        n_features = check_int(self.n_features, "n_features", minimum=1, allow_none=True)
+        if n_features is None and self.n_features is None and n_data > AUTO_FEATURES_ABOVE:
+            n_features = AUTO_N_FEATURES
+        n_inducing = check_int(self.n_inducing, "n_inducing", minimum=1, allow_none=True)
+        if n_inducing is not None and n_inducing > n_ref:
+            raise ValueError(
+                f"n_inducing must be at most n_reference = {n_ref}, got {n_inducing}; "
+                f"use n_inducing=None to expand the map on all reference points."
+            )
+        if n_inducing is None:
+            needed = 8 * n_ref * n_ref
+            if needed > MAX_DENSE_BYTES:
+                raise ValueError(
+                    f"the exact map needs an n_reference x n_reference matrix: {n_ref} x {n_ref} "
+                    f"floats = {needed / 1024**3:.1f} GiB, more than the "
+                    f"{MAX_DENSE_BYTES / 1024**3:.0f} GiB allowed; pass n_inducing (e.g. 1000) to "
+                    f"expand the map on fewer points, and n_features (e.g. 2000) for the MMD, "
+                    f"or lower n_reference."
+                )
+        tol = check_nonnegative(self.tol, "tol")
+        if not isinstance(self.residual, (bool, np.bool_)):
+            raise TypeError(f"residual must be True or False, got {self.residual!r}.")
+        if not isinstance(self.standardize, (bool, np.bool_)):
+            raise TypeError(f"standardize must be True or False, got {self.standardize!r}.")
+        if self.callback is not None and not callable(self.callback):
+            raise TypeError(f"callback must be callable or None, got {self.callback!r}.")
+        return reg, max_iter, n_ref, n_features, n_inducing, tol
+
+    # -- fitting -----------------------------------------------------------------
+    def fit(self, Y):
+        """Fit the map to the samples ``Y`` of shape ``(n_samples, n_features)``.
+
+        Returns
+        -------
+        self
+        """
+        start = time.perf_counter()
+        Y = check_samples(Y, "Y", min_samples=2)
+        n_data, d = Y.shape
+        reg, max_iter, n_ref, n_features, n_inducing, tol = self._validate_params(n_data, d)
+        rng = check_random_state(self.random_state)
+
+        # Standardise the data.
+        if self.standardize:
+            mean = Y.mean(axis=0)
+            scale = Y.std(axis=0)
+            scale[scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))] = 1.0
+        else:
+            mean, scale = np.zeros(d), np.ones(d)
+        Ys = (Y - mean) / scale
+
+        K = self.mmd_kernel if self.mmd_kernel is not None else default_mmd_kernel(d)
+        Q = self.map_kernel if self.map_kernel is not None else default_map_kernel(d)
+
+        X = rng.standard_normal((n_ref, d))
+        problem = TransportProblem(
+            X, Ys, K, Q, reg=reg, residual=bool(self.residual), n_features=n_features,
+            n_inducing=n_inducing, nugget=self.nugget, random_state=rng,
+        )
+        a0 = problem.initial_point()
+
+        history = [problem(a0.ravel())[0]]
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=max_iter, desc="KernelTransport.fit", unit="it")
+        last = {}
+
+        def wrapped(a_flat):
+            f, g = problem(a_flat)
+            last["f"] = f
+            return f, g
+
+        def step(xk):
+            history.append(last["f"])
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{last['f']:.3e}")
+            if self.callback is not None:
+                self.callback(len(history) - 1, mean + scale * problem.pushed(xk))
+
+        try:
+            result = optimize.minimize(
+                wrapped,
+                a0.ravel(),
+                jac=True,
+                method="L-BFGS-B",
+                callback=step,
+                options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-10, "maxcor": 20},
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+
+        a = result.x.reshape(-1, d)
+        z = problem.B @ a
+        # T(x) = Q(x, U) L^{-T} a: solve L^T coef = a
+        coef = linalg.solve_triangular(problem.L, a, lower=True, trans="T", check_finite=False)
+        mmd_value, _ = problem.mmd_term(problem.base + z)
+
+        self.mean_, self.scale_ = mean, scale
+        self.mmd_kernel_, self.map_kernel_ = K, Q
+        self.n_features_ = n_features
+        self.nugget_ = problem.nugget_
+        self.reference_ = X
+        self.inducing_ = problem.U
+        self.a_ = a
+        self.z_ = z
+        self.coef_ = coef
+        self.n_iter_ = int(result.nit)
+        self.loss_history_ = [float(v) for v in history]
+        self.mmd2_ = float(mmd_value)
+        self.penalty_ = float(np.sum(a * a))
+        self.result_ = result
+        self.n_features_in_ = d
+        self.fit_time_ = time.perf_counter() - start
+
+        if not result.success:
+            warnings.warn(
+                f"KernelTransport stopped after {result.nit} iterations without converging "
+                f"({result.message}). The samples may still be usable; to converge, raise "
+                f"max_iter (now {max_iter}), raise reg (now {reg:g}) for a smoother problem, "
+                f"or use fewer reference points.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    # -- using the map ---------------------------------------------------------
+    def _check_is_fitted(self, method):
+        if not hasattr(self, "coef_"):
+            raise RuntimeError(
+                f"this KernelTransport is not fitted yet: call fit(Y) with your data "
+                f"before {method}()."
+            )
+
+    def transform(self, X, *, block_size=4096):
+        """Evaluate the fitted map at Gaussian points ``X``, returning data coordinates.
+
+        ``X`` are points of the reference space, i.e. draws of ``N(0, I)``;
+        the result is ``mean + scale * (x + T(x))`` (``x`` dropped when
+        ``residual=False``).
+
+        Parameters
+        ----------
+        X : array of shape (n_points, n_features)
+
+        Returns
+        -------
+        array of shape (n_points, n_features)
+        """
+        self._check_is_fitted("transform")
+        X = check_samples(X, "X")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X must have {self.n_features_in_} features, the dimension of the data the "
+                f"model was fitted on; got shape {X.shape}."
+            )
+        out = np.empty_like(X)
+        for start in range(0, X.shape[0], block_size):
+            Xb = X[start:start + block_size]
+            Tb = self.map_kernel_(Xb, self.inducing_) @ self.coef_  # (b, m) @ (m, d) -> (b, d)
+            out[start:start + block_size] = Xb + Tb if self.residual else Tb
+        return self.mean_ + self.scale_ * out
+
+    def sample(self, n_samples, random_state=None):
+        """Generate ``n_samples`` new samples: ``transform`` of fresh ``N(0, I)`` draws.
+
+        Examples
+        --------
+        >>> from lecturekit.datasets import make_toy
+        >>> model = KernelTransport(max_iter=50, random_state=0).fit(make_toy("circles", 300, random_state=0))
+        >>> bool(np.array_equal(model.sample(4, random_state=7), model.sample(4, random_state=7)))
+        True
+        """
+        self._check_is_fitted("sample")
+        n_samples = check_int(n_samples, "n_samples", minimum=1)
+        rng = check_random_state(random_state)
+        return self.transform(rng.standard_normal((n_samples, self.n_features_in_)))
+
+    def pushed_reference(self):
+        """The pushed reference points ``x_i + z_i`` (or ``z_i``) in data coordinates."""
+        self._check_is_fitted("pushed_reference")
+        P = self.reference_ + self.z_ if self.residual else self.z_
+        return self.mean_ + self.scale_ * P
+
+    # -- persistence ---------------------------------------------------------------
+    _ARRAYS = ("mean_", "scale_", "reference_", "inducing_", "a_", "z_", "coef_")
+
+    def save(self, path):
+        """Save the fitted model to ``path`` as a ``.npz`` file (no pickle).
+
+        Kernels are stored as JSON descriptions; arrays as they are, so
+        ``KernelTransport.load(path)`` gives bit-identical samples.
+        """
+        self._check_is_fitted("save")
+        params = self.get_params()
+        params.pop("callback")
+        rs = params.pop("random_state")
+        params["random_state"] = rs if (rs is None or isinstance(rs, int)) else None
+        params["mmd_kernel"] = None if params["mmd_kernel"] is None else kernel_to_dict(params["mmd_kernel"])
+        params["map_kernel"] = None if params["map_kernel"] is None else kernel_to_dict(params["map_kernel"])
+        meta = {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "params": params,
+            "mmd_kernel_": kernel_to_dict(self.mmd_kernel_),
+            "map_kernel_": kernel_to_dict(self.map_kernel_),
+            "n_features_": self.n_features_,
+            "nugget_": self.nugget_,
+            "n_iter_": self.n_iter_,
+            "mmd2_": self.mmd2_,
+            "penalty_": self.penalty_,
+            "fit_time_": self.fit_time_,
+            "loss_history_": self.loss_history_,
+        }
+        arrays = {name: getattr(self, name) for name in self._ARRAYS}
+        with open(path, "wb") as fh:
+            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+
+    @classmethod
+    def load(cls, path):
+        """Load a model written by :meth:`save`.
+
+        Raises ``ValueError`` if the file is not a saved ``KernelTransport``.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                contents = {k: data[k] for k in data.files}
+        except (OSError, ValueError, EOFError) as exc:
+            raise ValueError(
+                f"{path!r} is not a saved KernelTransport model (could not read it as .npz: "
+                f"{exc}); write one with model.save(path)."
+            ) from None
+        try:
+            meta = json.loads(str(contents["meta"]))
+            if meta.get("format") != FILE_FORMAT:
+                raise KeyError("format")
+        except (KeyError, ValueError, TypeError):
+            raise ValueError(
+                f"{path!r} is a .npz file but not a saved KernelTransport model (no "
+                f"'{FILE_FORMAT}' header); write one with model.save(path)."
+            ) from None
+        if meta["version"] > FILE_VERSION:
+            raise ValueError(
+                f"{path!r} was saved by a newer lecturekit (file version {meta['version']}, "
+                f"this one reads up to {FILE_VERSION}); upgrade lecturekit."
+            )
+        params = meta["params"]
+        for name in ("mmd_kernel", "map_kernel"):
+            if params[name] is not None:
+                params[name] = kernel_from_dict(params[name])
+        model = cls(**params)
+        for name in cls._ARRAYS:
+            setattr(model, name, contents[name])
+        model.mmd_kernel_ = kernel_from_dict(meta["mmd_kernel_"])
+        model.map_kernel_ = kernel_from_dict(meta["map_kernel_"])
+        for name in ("n_features_", "nugget_", "n_iter_", "mmd2_", "penalty_", "fit_time_", "loss_history_"):
+            setattr(model, name, meta[name])
+        model.n_features_in_ = model.mean_.shape[0]
+        model.result_ = None
+        return model
