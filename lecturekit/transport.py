@@ -196,7 +196,7 @@ class KernelTransport:
     residual : bool, default True
         Learn ``x -> x + T(x)`` (True) or ``x -> T(x)`` (False).
     n_reference : int or None
-        Number of Gaussian reference points ``n``. None: ``min(len(Y), 2000)``.
+        Number of Gaussian reference points ``n``. None: ``min(len(Y), 1000)``.
     n_features : int or None
         If given, the MMD uses ``n_features`` random Fourier frequencies (the
         target is embedded once, in one pass). None: the exact MMD, unless
@@ -205,8 +205,9 @@ class KernelTransport:
         If given, the map is restricted to this many inducing points (the first
         ``n_inducing`` reference points): memory ``O(n m)`` instead of ``O(n^2)``.
     standardize : bool, default True
-        Fit on data centred and scaled per feature (zero-variance features are
-        only centred); samples are mapped back to data coordinates.
+        Fit on data centred and scaled per feature; samples are mapped back to
+        data coordinates. A constant feature of the data is reproduced exactly
+        in every sample (its scale is 0).
     max_iter : int, default 500
         Maximum number of L-BFGS iterations.
     tol : float, default 1e-9
@@ -335,7 +336,7 @@ class KernelTransport:
         max_iter = check_int(self.max_iter, "max_iter", minimum=1)
         n_ref = check_int(self.n_reference, "n_reference", minimum=2, allow_none=True)
         if n_ref is None:
-            n_ref = min(n_data, 2000)
+            n_ref = min(n_data, 1000)
         n_ref = max(n_ref, 2)
         n_features = check_int(self.n_features, "n_features", minimum=1, allow_none=True)
         if n_features is None and self.n_features is None and n_data > AUTO_FEATURES_ABOVE:
@@ -383,10 +384,11 @@ class KernelTransport:
         if self.standardize:
             mean = Y.mean(axis=0)
             scale = Y.std(axis=0)
-            scale[scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))] = 1.0
+            # a constant feature gets scale 0: every sample reproduces the constant
+            scale[scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))] = 0.0
         else:
             mean, scale = np.zeros(d), np.ones(d)
-        Ys = (Y - mean) / scale
+        Ys = (Y - mean) / np.where(scale > 0, scale, 1.0)
 
         K = self.mmd_kernel if self.mmd_kernel is not None else default_mmd_kernel(d)
         Q = self.map_kernel if self.map_kernel is not None else default_map_kernel(d)
