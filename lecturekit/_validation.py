@@ -52,8 +52,16 @@ def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
             f"got {_describe(X)}."
         )
     try:
-        arr = np.asarray(X, dtype=np.float64)
+        arr = np.asarray(X)
+        if np.iscomplexobj(arr):
+            raise TypeError(
+                f"{name} must hold real numbers, got complex values ({_describe(arr)}); "
+                f"pass {name}.real, or stack real and imaginary parts as separate features."
+            )
+        arr = arr.astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:
+        if "complex" in str(exc):
+            raise
         raise TypeError(
             f"{name} must be an array of real numbers of shape (n_samples, n_features); "
             f"could not convert {_describe(X)} to float: {exc}"

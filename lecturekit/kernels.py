@@ -51,9 +51,13 @@ def _pair(X, Y):
 def sq_dists(X, Y):
     """Squared Euclidean distances ``|x_i - y_j|^2``, shape ``(n, m)``, clipped at 0."""
     # |x|^2 + |y|^2 - 2 x.y : (n, 1) + (1, m) - (n, d) @ (d, m) -> (n, m)
-    D = np.einsum("ij,ij->i", X, X)[:, None] + np.einsum("ij,ij->i", Y, Y)[None, :]
+    nx = np.einsum("ij,ij->i", X, X)[:, None]
+    ny = np.einsum("ij,ij->i", Y, Y)[None, :]
+    D = nx + ny
     D -= 2.0 * (X @ Y.T)
-    np.maximum(D, 0.0, out=D)
+    # below the rounding level of this formula (~eps (|x|^2 + |y|^2)) the true value
+    # is indistinguishable from 0; set it to 0 so that k(x, x) is exact
+    D[D <= 8.0 * np.finfo(float).eps * (nx + ny)] = 0.0
     return D
 
 

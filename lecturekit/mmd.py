@@ -190,6 +190,7 @@ def mmd2_and_gradient(X, Y, kernel, unbiased=False, *, yy_term=None, block_size=
     X = check_samples(X, "X", min_samples=min_samples)
     Y = check_samples(Y, "Y", min_samples=min_samples)
     check_same_dimension(X, Y)
+    block_size = check_int(block_size, "block_size")
     n, m = X.shape[0], Y.shape[0]
     norm_xx = n * (n - 1) if unbiased else n**2
     sxx, gxx = _self_term(kernel, X, 2.0 / norm_xx, unbiased, block_size)
@@ -236,7 +237,7 @@ def median_heuristic(X, Y=None, *, max_samples=1000, random_state=0):
 
     D = sq_dists(X, X)
     iu = np.triu_indices(X.shape[0], k=1)
-    med = float(np.sqrt(np.median(D[iu])))
+    med = float(np.median(np.sqrt(D[iu])))
     if med == 0.0:
         raise ValueError(
             "the median heuristic is 0: more than half of the pairs of points coincide; "

@@ -54,12 +54,14 @@ def cholesky_with_nugget(K, nugget=1e-8):
             f"the kernel matrix must have a positive diagonal, got mean diagonal {scale!r}."
         )
     nugget = check_positive(nugget, "nugget")
-    while nugget <= MAX_NUGGET:
+    n_tries = max(int(np.floor(np.log10(MAX_NUGGET / nugget) + 1e-9)), 0) + 1
+    for k in range(n_tries):
+        trial = nugget * 10.0**k
         try:
-            Kn = K + (nugget * scale) * np.eye(K.shape[0])
-            return linalg.cholesky(Kn, lower=True, check_finite=False), nugget
+            Kn = K + (trial * scale) * np.eye(K.shape[0])
+            return linalg.cholesky(Kn, lower=True, check_finite=False), trial
         except linalg.LinAlgError:
-            nugget *= 10.0
+            pass
     raise np.linalg.LinAlgError(
         f"the kernel matrix is not positive definite even with a relative nugget of "
         f"{MAX_NUGGET}; check that the kernel is positive semi-definite."

@@ -84,16 +84,10 @@ def test_gram_is_positive_semidefinite(kernel):
     assert eig.min() >= -1e-8 * eig.max()
 
 
-MATERN05_DIAGONAL_BUG = (
-    "lecturekit bug: sq_dists computes |x|^2 + |y|^2 - 2 x.y, whose round-off (~eps |x|^2) "
-    "is amplified by the square root in Matern(nu=0.5), so k(x, x) = 1 - O(sqrt(eps) |x| / l)"
-)
 
 
 @all_kernels
 def test_diag_equals_diagonal_of_gram(kernel, XY, request):
-    if isinstance(kernel, Matern) and kernel.nu == 0.5:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=MATERN05_DIAGONAL_BUG))
     X, Y = XY
     Z = np.vstack([X, Y])
     d = kernel.diag(Z)
@@ -155,7 +149,6 @@ def test_weighted_gradient_rejects_wrong_weight_shape(kernel, XY):
         kernel.weighted_gradient(X, Y, np.ones((4, 5)))
 
 
-@pytest.mark.xfail(strict=True, reason=MATERN05_DIAGONAL_BUG)
 @pytest.mark.parametrize("offset", [0.0, 100.0])
 def test_matern05_is_exactly_one_at_coincident_points(offset):
     X = np.random.default_rng(0).standard_normal((50, 3)) + offset

@@ -83,11 +83,6 @@ def test_check_samples_wrong_types(bad, match):
         check_samples(bad, "Y")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lecturekit bug: np.asarray(X, dtype=float64) silently drops the imaginary part "
-    "of a complex array (only a ComplexWarning); check_samples should raise TypeError",
-)
 def test_check_samples_rejects_complex_arrays():
     with pytest.raises(TypeError, match="real numbers"):
         check_samples(np.array([[1.0 + 2.0j, 3.0]]))
