@@ -1,0 +1,142 @@
+"""Fused, parallel kernel sums for the solver's hot loop (compiled with numba).
+
+The readable implementation is :func:`lecturekit.mmd.mmd2_and_gradient`, which
+builds kernel matrices block by block with numpy. The solver evaluates the
+same two quantities hundreds of times,
+
+* ``S = sum_{i, j} K(a_i, b_j)`` and
+* ``G_i = w * sum_j grad_1 K(a_i, b_j)``,
+
+for radial kernels ``K(a, b) = g(|a - b|^2)`` (RBF, rational quadratic,
+Matérn and positive combinations of them). This module computes both in one
+pass over the pairs, without any ``(n, m)`` temporary, in parallel over
+``i``. It is an optimisation only: ``tests/test_fast.py`` checks it against
+the numpy path, and every caller falls back to numpy when numba is missing
+or the kernel is not a sum of radial terms.
+"""
+
+import numpy as np
+
+from .kernels import RBF, Matern, RationalQuadratic, ScaledKernel, SumKernel
+
+try:  # numba is a dependency, but the package still works without it
+    import numba
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover - exercised only where numba is absent
+    HAVE_NUMBA = False
+
+RBF_TERM, RQ_TERM, MATERN05_TERM, MATERN15_TERM, MATERN25_TERM = range(5)
+
+
+def radial_terms(kernel, weight=1.0):
+    """Flatten a positive combination of radial kernels into term arrays, or None.
+
+    Returns ``(kinds, inv_l2, params, weights)`` with one entry per base kernel, or
+    None when the kernel is not a positive sum of RBF, RationalQuadratic and Matern.
+    """
+    if isinstance(kernel, ScaledKernel):
+        return radial_terms(kernel.kernel, weight * kernel.scale)
+    if isinstance(kernel, SumKernel):
+        left = radial_terms(kernel.k1, weight)
+        right = radial_terms(kernel.k2, weight)
+        if left is None or right is None:
+            return None
+        return tuple(np.concatenate([a, b]) for a, b in zip(left, right))
+    if type(kernel) is RBF:
+        kind, param = RBF_TERM, 0.0
+    elif type(kernel) is RationalQuadratic:
+        kind, param = RQ_TERM, kernel.alpha
+    elif type(kernel) is Matern:
+        kind = {0.5: MATERN05_TERM, 1.5: MATERN15_TERM, 2.5: MATERN25_TERM}[kernel.nu]
+        param = 0.0
+    else:
+        return None
+    return (
+        np.array([kind], dtype=np.int64),
+        np.array([1.0 / kernel.lengthscale**2]),
+        np.array([param]),
+        np.array([weight]),
+    )
+
+
+if HAVE_NUMBA:
+
+    @numba.njit(parallel=True, cache=True, nogil=True)
+    def _pair_sums(A, B, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal):
+        n, d = A.shape
+        m = B.shape[0]
+        n_terms = kinds.shape[0]
+        row_sums = np.zeros(n)
+        G = np.zeros((n, d))
+        for i in numba.prange(n):
+            total = 0.0
+            for j in range(m):
+                if exclude_diagonal and i == j:
+                    continue
+                sq = 0.0
+                for c in range(d):
+                    diff = A[i, c] - B[j, c]
+                    sq += diff * diff
+                k_value = 0.0
+                dk = 0.0  # d k / d sq
+                for t in range(n_terms):
+                    s = sq * inv_l2[t]
+                    w = weights[t]
+                    kind = kinds[t]
+                    if kind == 0:  # RBF: exp(-s / 2)
+                        e = np.exp(-0.5 * s)
+                        k_value += w * e
+                        dk += w * (-0.5 * e) * inv_l2[t]
+                    elif kind == 1:  # rational quadratic: (1 + s / (2 alpha))^-alpha
+                        alpha = params[t]
+                        base = 1.0 + s / (2.0 * alpha)
+                        if alpha == 1.0:
+                            e = 1.0 / base
+                        else:
+                            e = base ** (-alpha)
+                        k_value += w * e
+                        dk += w * (-0.5 * e / base) * inv_l2[t]
+                    elif kind == 2:  # Matern 1/2: exp(-r)
+                        r = np.sqrt(s)
+                        e = np.exp(-r)
+                        k_value += w * e
+                        if r > 0.0:
+                            dk += w * (-e / (2.0 * r)) * inv_l2[t]
+                    elif kind == 3:  # Matern 3/2
+                        a = np.sqrt(3.0 * s)
+                        e = np.exp(-a)
+                        k_value += w * (1.0 + a) * e
+                        dk += w * (-1.5 * e) * inv_l2[t]
+                    else:  # Matern 5/2
+                        a = np.sqrt(5.0 * s)
+                        e = np.exp(-a)
+                        k_value += w * (1.0 + a + a * a / 3.0) * e
+                        dk += w * (-(5.0 / 6.0) * (1.0 + a) * e) * inv_l2[t]
+                total += k_value
+                coef = 2.0 * grad_weight * dk
+                for c in range(d):
+                    G[i, c] += coef * (A[i, c] - B[j, c])
+            row_sums[i] = total
+        return row_sums.sum(), G
+
+
+def pair_sums(A, B, terms, grad_weight, exclude_diagonal=False):
+    """``(sum_ij K(a_i, b_j), grad_weight * sum_j grad_1 K(a_i, b_j))`` in one fused pass.
+
+    ``terms`` comes from :func:`radial_terms`. With ``exclude_diagonal`` the
+    pairs ``i = j`` are left out (``A`` and ``B`` must then be the same points).
+    """
+    kinds, inv_l2, params, weights = terms
+    return _pair_sums(
+        np.ascontiguousarray(A, dtype=np.float64),
+        np.ascontiguousarray(B, dtype=np.float64),
+        kinds, inv_l2, params, weights, float(grad_weight), bool(exclude_diagonal),
+    )
+
+
+def fast_terms(kernel):
+    """The radial terms of ``kernel`` when the fused path applies, else None."""
+    if not HAVE_NUMBA:
+        return None
+    return radial_terms(kernel)
