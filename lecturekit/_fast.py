@@ -62,62 +62,81 @@ def radial_terms(kernel, weight=1.0):
 
 if HAVE_NUMBA:
 
-    @numba.njit(parallel=True, cache=True, nogil=True)
+    @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
     def _pair_sums(A, B, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal):
+        # Row by row: the squared distances to every b_j, then each kernel term's
+        # value and derivative in d/d(sq), all in simple loops over j that the
+        # compiler vectorises; no (n, m) array is ever stored.
         n, d = A.shape
         m = B.shape[0]
-        n_terms = kinds.shape[0]
+        BT = np.ascontiguousarray(B.T)  # (d, m): unit stride in the inner loops
         row_sums = np.zeros(n)
         G = np.zeros((n, d))
         for i in numba.prange(n):
-            total = 0.0
-            for j in range(m):
-                if exclude_diagonal and i == j:
-                    continue
-                sq = 0.0
-                for c in range(d):
-                    diff = A[i, c] - B[j, c]
-                    sq += diff * diff
-                k_value = 0.0
-                dk = 0.0  # d k / d sq
-                for t in range(n_terms):
-                    s = sq * inv_l2[t]
-                    w = weights[t]
-                    kind = kinds[t]
-                    if kind == 0:  # RBF: exp(-s / 2)
-                        e = np.exp(-0.5 * s)
-                        k_value += w * e
-                        dk += w * (-0.5 * e) * inv_l2[t]
-                    elif kind == 1:  # rational quadratic: (1 + s / (2 alpha))^-alpha
-                        alpha = params[t]
-                        base = 1.0 + s / (2.0 * alpha)
-                        if alpha == 1.0:
-                            e = 1.0 / base
-                        else:
+            sq = np.zeros(m)
+            for c in range(d):
+                a = A[i, c]
+                for j in range(m):
+                    diff = a - BT[c, j]
+                    sq[j] += diff * diff
+            kv = np.zeros(m)  # kernel values k(a_i, b_j)
+            dv = np.zeros(m)  # derivatives dk/d(sq)
+            for t in range(kinds.shape[0]):
+                il = inv_l2[t]
+                w = weights[t]
+                kind = kinds[t]
+                if kind == 0:  # RBF: exp(-s / 2), s = sq / l^2
+                    for j in range(m):
+                        e = np.exp(-0.5 * il * sq[j])
+                        kv[j] += w * e
+                        dv[j] -= 0.5 * w * il * e
+                elif kind == 1:  # rational quadratic: (1 + s / (2 alpha))^-alpha
+                    alpha = params[t]
+                    if alpha == 1.0:
+                        for j in range(m):
+                            e = 1.0 / (1.0 + 0.5 * il * sq[j])
+                            kv[j] += w * e
+                            dv[j] -= 0.5 * w * il * e * e
+                    else:
+                        for j in range(m):
+                            base = 1.0 + il * sq[j] / (2.0 * alpha)
                             e = base ** (-alpha)
-                        k_value += w * e
-                        dk += w * (-0.5 * e / base) * inv_l2[t]
-                    elif kind == 2:  # Matern 1/2: exp(-r)
-                        r = np.sqrt(s)
+                            kv[j] += w * e
+                            dv[j] -= 0.5 * w * il * e / base
+                elif kind == 2:  # Matern 1/2: exp(-r), r = sqrt(s)
+                    for j in range(m):
+                        r = np.sqrt(il * sq[j])
                         e = np.exp(-r)
-                        k_value += w * e
+                        kv[j] += w * e
                         if r > 0.0:
-                            dk += w * (-e / (2.0 * r)) * inv_l2[t]
-                    elif kind == 3:  # Matern 3/2
-                        a = np.sqrt(3.0 * s)
-                        e = np.exp(-a)
-                        k_value += w * (1.0 + a) * e
-                        dk += w * (-1.5 * e) * inv_l2[t]
-                    else:  # Matern 5/2
-                        a = np.sqrt(5.0 * s)
-                        e = np.exp(-a)
-                        k_value += w * (1.0 + a + a * a / 3.0) * e
-                        dk += w * (-(5.0 / 6.0) * (1.0 + a) * e) * inv_l2[t]
-                total += k_value
-                coef = 2.0 * grad_weight * dk
-                for c in range(d):
-                    G[i, c] += coef * (A[i, c] - B[j, c])
+                            dv[j] -= w * il * e / (2.0 * r)
+                elif kind == 3:  # Matern 3/2: (1 + sqrt(3 s)) exp(-sqrt(3 s))
+                    for j in range(m):
+                        r = np.sqrt(3.0 * il * sq[j])
+                        e = np.exp(-r)
+                        kv[j] += w * (1.0 + r) * e
+                        dv[j] -= 1.5 * w * il * e
+                else:  # Matern 5/2: (1 + r + r^2 / 3) exp(-r), r = sqrt(5 s)
+                    for j in range(m):
+                        r = np.sqrt(5.0 * il * sq[j])
+                        e = np.exp(-r)
+                        kv[j] += w * (1.0 + r + r * r / 3.0) * e
+                        dv[j] -= (5.0 / 6.0) * w * il * (1.0 + r) * e
+            if exclude_diagonal:
+                kv[i] = 0.0
+                dv[i] = 0.0
+            total = 0.0
+            dsum = 0.0
+            for j in range(m):
+                total += kv[j]
+                dsum += dv[j]
             row_sums[i] = total
+            # sum_j 2 dv_j (a_i - b_j) = 2 (a_i sum_j dv_j - sum_j dv_j b_j)
+            for c in range(d):
+                acc = 0.0
+                for j in range(m):
+                    acc += dv[j] * BT[c, j]
+                G[i, c] = 2.0 * grad_weight * (A[i, c] * dsum - acc)
         return row_sums.sum(), G
 
 
