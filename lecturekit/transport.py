@@ -28,6 +28,7 @@ import warnings
 
 import numpy as np
 from scipy import linalg, optimize
+from threadpoolctl import threadpool_limits
 
 from ._validation import (
     check_int,
@@ -423,6 +424,9 @@ class KernelTransport:
             if self.callback is not None:
                 self.callback(len(history) - 1, mean + scale * problem.pushed(xk))
 
+        # The optimiser's vectors are small: BLAS threads only add start-up and
+        # waiting costs (large on a busy machine), so run it on one thread.
+        limiter = threadpool_limits(limits=1, user_api="blas")
         try:
             result = optimize.minimize(
                 wrapped,
@@ -433,6 +437,7 @@ class KernelTransport:
                 options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-9, "maxcor": 20},
             )
         finally:
+            limiter.restore_original_limits()
             if bar is not None:
                 bar.close()
 

@@ -50,3 +50,15 @@ def test_radial_terms_flatten_weights():
     np.testing.assert_allclose(inv_l2, [0.25, 1.0])
     np.testing.assert_allclose(params, [0.0, 2.0])
     np.testing.assert_allclose(weights, [3.0, 1.5])
+
+
+def test_parallel_and_serial_loops_agree(monkeypatch):
+    rng = np.random.default_rng(2)
+    X, Y = rng.standard_normal((150, 2)), rng.standard_normal((120, 2))
+    K = lk.default_mmd_kernel(2) + 0.5 * RBF(0.3)
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 0)
+    v_par, g_par = lk.mmd2_and_gradient(X, Y, K)
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 10**12)
+    v_ser, g_ser = lk.mmd2_and_gradient(X, Y, K)
+    assert v_par == pytest.approx(v_ser, rel=1e-12)
+    np.testing.assert_allclose(g_par, g_ser, rtol=1e-10, atol=1e-15)
