@@ -24,9 +24,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 assets: $(VENV)/.installed
 	$(PY) tools/fetch_assets.py
 
+# --all: an incremental Sphinx build does not repeat the warnings of unchanged pages
 book: $(VENV)/.installed assets
 	@rm -f _build/.book-ok
-	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+	$(VENV)/bin/jupyter-book build . --all --warningiserror --nitpick --keep-going
 	@touch _build/.book-ok
 
 test: $(VENV)/.installed

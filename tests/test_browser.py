@@ -119,7 +119,7 @@ def _build_book():
     BUILD_OK.unlink(missing_ok=True)
     steps = [
         [sys.executable, str(ROOT / "tools" / "fetch_assets.py")],
-        [_executable("jupyter-book"), "build", str(ROOT), "--warningiserror", "--nitpick", "--keep-going"],
+        [_executable("jupyter-book"), "build", str(ROOT), "--all", "--warningiserror", "--nitpick", "--keep-going"],
     ]
     with open(BUILD_LOG, "w") as log:
         for cmd in steps:
