@@ -141,7 +141,7 @@ def transport_explorer(Y=None, dataset="moons", n_samples=500, random_state=0, *
         initial = _toy_key(dataset)
 
     style = {"description_width": "9em"}
-    layout = widgets.Layout(width="22em")
+    layout = widgets.Layout(width="19em")
     slider = dict(continuous_update=False, style=style, layout=layout)
     controls = {
         "dataset": widgets.Dropdown(options=options, value=initial, description="data",
@@ -248,7 +248,9 @@ def transport_explorer(Y=None, dataset="moons", n_samples=500, random_state=0, *
     left = widgets.VBox([controls["dataset"], controls["n_samples"], controls["reg"], buttons])
     right = widgets.VBox([controls[k] for k in ("mmd_kernel", "mmd_lengthscale", "map_kernel",
                                                  "map_lengthscale")])
-    panel = widgets.VBox([widgets.HBox([left, right]), status, output])
+    # the two columns wrap onto two rows when the page is narrower than both
+    columns = widgets.HBox([left, right], layout=widgets.Layout(flex_flow="row wrap"))
+    panel = widgets.VBox([columns, status, output])
     panel.controls = controls
     panel.output = output
     panel.status = status
