@@ -520,7 +520,7 @@ class KernelTransport:
         Examples
         --------
         >>> from lecturekit.datasets import make_toy
-        >>> model = KernelTransport(max_iter=50, random_state=0).fit(make_toy("circles", 300, random_state=0))
+        >>> model = KernelTransport(random_state=0).fit(make_toy("circles", 300, random_state=0))
         >>> bool(np.array_equal(model.sample(4, random_state=7), model.sample(4, random_state=7)))
         True
         """

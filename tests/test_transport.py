@@ -107,6 +107,7 @@ def test_random_features_and_inducing_points_fit_moons():
     assert score < 0.15, score
 
 
+@pytest.mark.filterwarnings("ignore::lecturekit.transport.ConvergenceWarning")
 def test_same_seed_gives_identical_fits():
     Y = lk.make_toy("circles", 200, random_state=0)
     m1 = KernelTransport(random_state=5, max_iter=30).fit(Y)
