@@ -7,17 +7,7 @@ from lecturekit.features import RandomFourierFeatures, rff_mmd2, rff_mmd2_and_gr
 from lecturekit.kernels import RBF, Laplace, Matern, Polynomial, RationalQuadratic
 from lecturekit.mmd import mmd2
 
-STATIONARY = [
-    pytest.param(RBF(0.7), id="rbf"),
-    pytest.param(RationalQuadratic(0.8, 1.5), id="rq"),
-    pytest.param(Matern(0.9, 0.5), id="matern05"),
-    pytest.param(Matern(0.9, 1.5), id="matern15"),
-    pytest.param(Matern(0.9, 2.5), id="matern25"),
-    pytest.param(Laplace(1.1), id="laplace"),
-    pytest.param(2.0 * RBF(0.6), id="2*rbf"),
-    pytest.param(RBF(1.0) + Matern(0.5, 2.5), id="rbf+matern"),
-    pytest.param(RBF(1.0) * RationalQuadratic(2.0, 1.0), id="rbf*rq"),
-]
+from kernel_cases import STATIONARY_KERNELS as STATIONARY  # noqa: E402
 stationary_kernels = pytest.mark.parametrize("kernel", STATIONARY)
 
 
