@@ -394,6 +394,19 @@ class KernelTransport:
         Q = self.map_kernel if self.map_kernel is not None else default_map_kernel(d)
 
         X = rng.standard_normal((n_ref, d))
+        # The factorisation and the optimiser's vectors are small: BLAS threads only add
+        # start-up and waiting costs (large on a busy machine), so use one thread.
+        limiter = threadpool_limits(limits=1, user_api="blas")
+        try:
+            return self._solve(X, Ys, mean, scale, K, Q, reg, max_iter, n_features,
+                               n_inducing, tol, rng, start)
+        finally:
+            limiter.restore_original_limits()
+
+    def _solve(self, X, Ys, mean, scale, K, Q, reg, max_iter, n_features, n_inducing, tol,
+               rng, start):
+        """Solve the finite problem for the reference points ``X`` and set the fitted attributes."""
+        d = X.shape[1]
         problem = TransportProblem(
             X, Ys, K, Q, reg=reg, residual=bool(self.residual), n_features=n_features,
             n_inducing=n_inducing, nugget=self.nugget, random_state=rng,
@@ -424,9 +437,6 @@ class KernelTransport:
             if self.callback is not None:
                 self.callback(len(history) - 1, mean + scale * problem.pushed(xk))
 
-        # The optimiser's vectors are small: BLAS threads only add start-up and
-        # waiting costs (large on a busy machine), so run it on one thread.
-        limiter = threadpool_limits(limits=1, user_api="blas")
         try:
             result = optimize.minimize(
                 wrapped,
@@ -437,7 +447,6 @@ class KernelTransport:
                 options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-9, "maxcor": 20},
             )
         finally:
-            limiter.restore_original_limits()
             if bar is not None:
                 bar.close()
 
