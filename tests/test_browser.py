@@ -665,7 +665,6 @@ def _toc_files(entry):
 
 
 def test_every_toc_page_is_built_and_in_the_navigation(browsed, built_book):
-    origin = browsed["__origin__"]
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = list(dict.fromkeys(_toc_files(toc)))
     assert files and files[0] == toc["root"]
