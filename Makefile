@@ -1,5 +1,6 @@
 # The two set-up commands of the README:
-#   make book   creates .venv if needed, installs everything, builds the book into _build/html
+#   make book   creates .venv if needed, installs everything, builds both editions of the
+#               book: _build/html (with solutions) and _build/student/_build/html (without)
 #   make test   the same set-up, then the whole test suite (package tests, doctests,
 #               every notebook through nbval, the browser test on the built book)
 PYTHON ?= python3
@@ -7,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 JOBS ?= 2
 
-.PHONY: book test clean env assets
+.PHONY: book instructor student test clean env assets
 
 env: $(VENV)/.installed
 
@@ -24,11 +25,19 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 assets: $(VENV)/.installed
 	$(PY) tools/fetch_assets.py
 
+# both editions of the book
+book: instructor student
+
 # --all: an incremental Sphinx build does not repeat the warnings of unchanged pages
-book: $(VENV)/.installed assets
+instructor: $(VENV)/.installed assets
 	@rm -f _build/.book-ok
 	$(VENV)/bin/jupyter-book build . --all --warningiserror --nitpick --keep-going
 	@touch _build/.book-ok
+
+# generated from the same notebooks: solutions replaced by starter cells
+# (into _build/student/_build/html; exercise notebooks in _build/student/notebooks)
+student: $(VENV)/.installed assets
+	$(PY) tools/student_edition.py --build
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -n $(JOBS) --dist loadfile

@@ -17,6 +17,7 @@ Modules mirror the book's chapters:
 - ``lecturekit.metrics``: held-out quality of generated samples
 - ``lecturekit.plotting``: figures and animations
 - ``lecturekit.widgets``: an interactive explorer
+- ``lecturekit.exercises``: checks for the exercises of every chapter
 
 Examples
 --------
@@ -29,6 +30,7 @@ Examples
 
 from . import (
     datasets,
+    exercises,
     features,
     kernels,
     metrics,

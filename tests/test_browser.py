@@ -47,14 +47,37 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
-HTML = BUILD / "html"
-BUILD_OK = BUILD / ".book-ok"
-BUILD_LOG = BUILD / "browser-test-build.log"
 SCREENSHOTS = BUILD / "screenshots"
 
 #: what the book is built from: a change to any of these makes the test rebuild it
-SOURCES = ["_config.yml", "_toc.yml", "book", "lecturekit", "tools/fetch_assets.py", "tools/sphinx"]
+SOURCES = ["_config.yml", "_toc.yml", "book", "lecturekit", "tools/fetch_assets.py", "tools/sphinx",
+           "benchmarks/results"]
 SKIP_DIRS = {"_build", ".ipynb_checkpoints", "__pycache__", "node_modules"}
+
+
+class Edition:
+    """One edition of the book: where it is built, how, and the marker of a good build."""
+
+    def __init__(self, name, html, marker, build_command, extra_sources=()):
+        self.name, self.html, self.marker = name, html, marker
+        self.build_command = build_command
+        self.sources = SOURCES + list(extra_sources)
+        self.log = BUILD / f"browser-test-build-{name}.log"
+
+
+EDITIONS = {
+    # `make book`: the book with its solutions
+    "instructor": Edition(
+        "instructor", BUILD / "html", BUILD / ".book-ok",
+        lambda: [_executable("jupyter-book"), "build", str(ROOT), "--all", "--warningiserror",
+                 "--nitpick", "--keep-going"]),
+    # `make student`: generated from the same notebooks, solutions replaced by starter cells
+    "student": Edition(
+        "student", BUILD / "student" / "_build" / "html", BUILD / "student" / ".book-ok",
+        lambda: [sys.executable, str(ROOT / "tools" / "student_edition.py"), "--build"],
+        extra_sources=["tools/student_edition.py"]),
+}
+HTML = EDITIONS["instructor"].html
 
 PAGE_TIMEOUT = 60.0  # seconds for one page to load, typeset and render its widgets
 CHROMIUM_FLAGS = [
@@ -85,8 +108,8 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # building the book
 
 
-def _source_files():
-    for name in SOURCES:
+def _source_files(edition):
+    for name in edition.sources:
         path = ROOT / name
         if path.is_file():
             yield path
@@ -97,11 +120,11 @@ def _source_files():
                     yield Path(dirpath) / f
 
 
-def _build_is_fresh():
-    if not (BUILD_OK.is_file() and (HTML / "index.html").is_file()):
+def _build_is_fresh(edition):
+    if not (edition.marker.is_file() and (edition.html / "index.html").is_file()):
         return False
-    built = BUILD_OK.stat().st_mtime
-    return all(p.stat().st_mtime < built for p in _source_files())
+    built = edition.marker.stat().st_mtime
+    return all(p.stat().st_mtime < built for p in _source_files(edition))
 
 
 def _executable(name):
@@ -114,36 +137,39 @@ def _executable(name):
     return found
 
 
-def _build_book():
+def _build_book(edition):
     BUILD.mkdir(exist_ok=True)
-    BUILD_OK.unlink(missing_ok=True)
-    steps = [
-        [sys.executable, str(ROOT / "tools" / "fetch_assets.py")],
-        [_executable("jupyter-book"), "build", str(ROOT), "--all", "--warningiserror", "--nitpick", "--keep-going"],
-    ]
-    with open(BUILD_LOG, "w") as log:
+    edition.marker.unlink(missing_ok=True)
+    steps = [[sys.executable, str(ROOT / "tools" / "fetch_assets.py")], edition.build_command()]
+    with open(edition.log, "w") as log:
         for cmd in steps:
             log.write(f"$ {' '.join(cmd)}\n")
             log.flush()
             done = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             if done.returncode != 0:
-                tail = BUILD_LOG.read_text(errors="replace").splitlines()[-40:]
+                tail = edition.log.read_text(errors="replace").splitlines()[-40:]
                 pytest.fail(
-                    f"building the book failed ({' '.join(cmd[:2])}, exit {done.returncode}); "
-                    f"full log in {BUILD_LOG}:\n" + "\n".join(tail)
+                    f"building the {edition.name} edition failed ({' '.join(cmd[:2])}, exit "
+                    f"{done.returncode}); full log in {edition.log}:\n" + "\n".join(tail)
                 )
-    BUILD_OK.touch()
+    edition.marker.touch()
 
 
-@pytest.fixture(scope="session")
-def built_book():
-    """``_build/html``, built now if it is missing or older than a source file."""
+@pytest.fixture(scope="module", params=list(EDITIONS))
+def edition(request):
+    """Each edition of the book in turn: every test of this file runs on both."""
+    return EDITIONS[request.param]
+
+
+@pytest.fixture(scope="module")
+def built_book(edition):
+    """The edition's HTML folder, built now if it is missing or older than a source file."""
     if os.environ.get("LECTUREKIT_BOOK_BUILT") == "1":
-        if not (HTML / "index.html").is_file():
-            pytest.fail("LECTUREKIT_BOOK_BUILT=1 but _build/html/index.html does not exist")
-    elif not _build_is_fresh():
-        _build_book()
-    return HTML
+        if not (edition.html / "index.html").is_file():
+            pytest.fail(f"LECTUREKIT_BOOK_BUILT=1 but {edition.html}/index.html does not exist")
+    elif not _build_is_fresh(edition):
+        _build_book(edition)
+    return edition.html
 
 
 # --------------------------------------------------------------------------------------
@@ -532,7 +558,7 @@ def _widget_test_page(directory):
 
 
 @pytest.fixture(scope="module")
-def browsed(built_book, tmp_path_factory):
+def browsed(built_book, edition, tmp_path_factory):
     """{page: measurements} for every HTML page of the book, and the widget test page."""
     chromium = _chromium()
     if chromium is None:
@@ -542,12 +568,13 @@ def browsed(built_book, tmp_path_factory):
     pages = _html_pages(built_book)
     assert "index.html" in pages and len(pages) >= 5, pages
 
-    if SCREENSHOTS.exists():
-        shutil.rmtree(SCREENSHOTS)
-    SCREENSHOTS.mkdir(parents=True)
+    screenshots = SCREENSHOTS / edition.name
+    if screenshots.exists():
+        shutil.rmtree(screenshots)
+    screenshots.mkdir(parents=True)
     server = LocalServer(built_book, extra)
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    browser = Browser(chromium, profile, BUILD / "chromium.log")
+    browser = Browser(chromium, profile, BUILD / f"chromium-{edition.name}.log")
     results = {}
     try:
         browser.send("Browser.getVersion", timeout=60)
@@ -556,8 +583,8 @@ def browsed(built_book, tmp_path_factory):
                 continue  # checked in test_every_toc_page_is_built_and_in_the_navigation
             name = page.replace("__test__/", "_test_").replace("/", "__")[: -len(".html")]
             results[page] = _browse_page(
-                browser, f"{server.origin}/{page}", SCREENSHOTS / f"{name}.png",
-                widget_screenshot_path=SCREENSHOTS / f"{name}__widget.png",
+                browser, f"{server.origin}/{page}", screenshots / f"{name}.png",
+                widget_screenshot_path=screenshots / f"{name}__widget.png",
             )
     finally:
         browser.close()
@@ -692,9 +719,74 @@ def test_widgets_render_offline(browsed):
     assert not bad, json.dumps(bad, indent=1)
 
 
-def test_screenshots_were_taken(browsed):
+def test_screenshots_were_taken(browsed, edition):
     assert len(_book_pages(browsed)) >= 4
     for page in _pages(browsed):
         name = page.replace("__test__/", "_test_").replace("/", "__")[: -len(".html")]
-        shot = SCREENSHOTS / f"{name}.png"
+        shot = SCREENSHOTS / edition.name / f"{name}.png"
         assert shot.is_file() and shot.stat().st_size > 1000, shot
+
+
+# --------------------------------------------------------------------------------------
+# the two editions: solutions and checks
+
+
+def _chapter_notebooks():
+    return sorted((ROOT / "book").glob("*.ipynb"))
+
+
+def _checks_by_chapter():
+    import lecturekit as lk
+
+    found = {}
+    for name in lk.exercises.available():
+        found.setdefault(int(re.match(r"ch(\d+)-", name).group(1)), []).append(name)
+    return found
+
+
+def _chapter_number(path):
+    return int(re.match(r"ch(\d+)_", path.name).group(1))
+
+
+def test_solutions_only_in_the_instructor_edition(built_book, edition):
+    for path in _chapter_notebooks():
+        html = (built_book / "book" / f"{path.stem}.html").read_text(errors="replace")
+        n_exercises = html.count('class="exercise admonition"')
+        n_solutions = html.count('class="solution dropdown admonition"')
+        assert n_exercises >= 2, f"{path.name}: {n_exercises} exercises rendered"
+        if edition.name == "instructor":
+            assert n_solutions == n_exercises, f"{path.name}: {n_solutions} solutions"
+        else:
+            assert n_solutions == 0 and 'class="solution' not in html, path.name
+        # the download button gives this edition's notebook
+        source = json.loads((built_book / "_sources" / "book" / path.name).read_text())
+        text = "".join("".join(c["source"]) for c in source["cells"])
+        assert ("{solution-start}" in text) == (edition.name == "instructor"), path.name
+
+
+def test_every_check_runs_in_its_chapter(built_book, edition):
+    """Instructor: each reference solution passes its checks. Student: each starter runs
+    its checks, which fail politely on the empty answer (and the page hides that output)."""
+    checks = _checks_by_chapter()
+    executed = built_book.parent / "jupyter_execute" / "book"
+    for path in _chapter_notebooks():
+        names = checks.get(_chapter_number(path), [])
+        assert names, f"chapter {path.name} has no exercise checks"
+        html = (built_book / "book" / f"{path.stem}.html").read_text(errors="replace")
+        nb = json.loads((executed / path.name).read_text())
+        printed = "".join(
+            out.get("text", "") if isinstance(out.get("text", ""), str) else "".join(out["text"])
+            for cell in nb["cells"] if cell["cell_type"] == "code"
+            for out in cell.get("outputs", []) if out["output_type"] == "stream")
+        assert not [o for c in nb["cells"] for o in c.get("outputs", [])
+                    if o["output_type"] == "error"], f"{path.name}: a cell raised"
+        for name in names:
+            if edition.name == "instructor":
+                assert re.search(rf"\u2713 {name}: (all \d+ cases pass|the case passes)", printed), \
+                    f"{path.name}: the reference solution does not pass {name}"
+                assert f"\u2713 {name}:" in html, f"{path.name}: the pass of {name} is not shown"
+            else:
+                assert f"\u2717 {name}: case 1 of" in printed, \
+                    f"{path.name}: no starter runs the check {name}"
+                assert f"\u2717 {name}:" not in html, \
+                    f"{path.name}: the student page shows the check's verdict on an empty answer"

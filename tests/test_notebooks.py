@@ -55,8 +55,10 @@ def test_chapter_structure(path):
     assert re.search(r"^## Take-aways", text, flags=re.M)
     n_exercises = len(re.findall(r"```\{exercise\}", text))
     n_solutions = len(re.findall(r"```\{solution-start\}", text))
-    assert 2 <= n_exercises <= 4, f"{path.name}: {n_exercises} exercises"
+    assert 2 <= n_exercises <= 5, f"{path.name}: {n_exercises} exercises"
     assert n_solutions == n_exercises, f"{path.name}: every exercise has a solution"
+    n_ends = len(re.findall(r"```\{solution-end\}", text))
+    assert n_ends == n_solutions, f"{path.name}: {n_solutions} solution-start, {n_ends} solution-end"
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
@@ -65,3 +67,12 @@ def test_notebook_uses_lecturekit_and_asserts_its_claims(path):
     code = "\n".join("".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "code")
     assert "import lecturekit" in code
     assert code.count("assert ") >= 3, f"{path.name}: cells that claim something assert it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_code_cell_installs_lecturekit_on_hosted_notebooks(path):
+    """On Colab the package is missing: the first code cell installs it, and only then."""
+    first = next(c for c in load(path)["cells"] if c["cell_type"] == "code")
+    source = "".join(first["source"])
+    assert 'if importlib.util.find_spec("lecturekit") is None:' in source
+    assert re.search(r'^    %pip install --quiet "lecturekit\[widgets,digits\] @ git\+https://', source, flags=re.M)
