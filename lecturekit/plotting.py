@@ -499,7 +499,7 @@ def record_fit(model, Y, every=5):
 
     params["callback"] = recorder
     fitted = type(model)(**params).fit(Y)
-    start = fitted.mean_ + fitted.scale_ * fitted.reference_
+    start = fitted.to_data_space(fitted.reference_)
     snapshots.insert(0, Snapshot(0, start))
     final = fitted.pushed_reference()
     if snapshots[-1].iteration != fitted.n_iter_ or len(snapshots) == 1:

@@ -19,6 +19,11 @@ memory instead of ``O(n^2)``.
 
 The problem is solved with L-BFGS (``scipy.optimize.minimize``) and the
 analytic gradient ``B^T grad_z MMD^2 + 2 reg a`` with ``z = B a``.
+
+High dimension (book chapter 7). For data of more than ``AUTO_REDUCE_ABOVE = 8``
+dimensions and default kernels, :class:`KernelTransport` first projects the
+standardised data onto its leading principal components, whitens them, and
+learns the map in that ``k``-dimensional latent space (``n_components``).
 """
 
 import inspect
@@ -38,18 +43,28 @@ from ._validation import (
 )
 from .features import RandomFourierFeatures, rff_mmd2_and_gradient
 from .kernels import RBF, Kernel, RationalQuadratic, kernel_from_dict, kernel_to_dict
-from .mmd import kernel_sum, mmd2_and_gradient
+from .mmd import kernel_sum, median_heuristic, mmd2_and_gradient
 from .representer import cholesky_with_nugget
 
-__all__ = ["KernelTransport", "TransportProblem", "ConvergenceWarning", "default_mmd_kernel", "default_map_kernel"]
+__all__ = ["KernelTransport", "TransportProblem", "ConvergenceWarning", "default_mmd_kernel",
+           "default_map_kernel", "default_latent_kernel"]
 
 #: Largest dense ``n_reference x n_reference`` factor built without inducing points.
 MAX_DENSE_BYTES = 2 * 1024**3
 #: Above this many data points the default MMD switches to random features.
 AUTO_FEATURES_ABOVE = 20_000
 AUTO_N_FEATURES = 2000
+#: ``n_components="auto"`` reduces the dimension only for data of more dimensions than this.
+AUTO_REDUCE_ABOVE = 8
+#: ``n_components="auto"`` keeps the principal components with more variance than an
+#: average feature (the Kaiser-Guttman rule), at most this many.
+AUTO_MAX_COMPONENTS = 16
+#: Defaults of ``reg`` and ``tol`` in the data space, and what replaces them in a reduced space.
+DEFAULT_REG, LATENT_REG = 1e-4, 1e-7
+DEFAULT_TOL, LATENT_TOL = 1e-6, 1e-4
 FILE_FORMAT = "lecturekit.KernelTransport"
-FILE_VERSION = 1
+#: Version 2 added ``n_components`` and the fitted attributes of the reduction.
+FILE_VERSION = 2
 
 
 class ConvergenceWarning(UserWarning):
@@ -84,6 +99,46 @@ def default_map_kernel(n_dims):
     RBF(lengthscale=1.0)
     """
     return RBF(round(float(np.sqrt(n_dims) / 2.0), 12))
+
+
+def default_latent_kernel(latent):
+    """The default kernel in a reduced (latent) space: ``RBF(median / 2)``.
+
+    ``median`` is :func:`~lecturekit.mmd.median_heuristic` of the whitened
+    latent coordinates ``latent`` of the data (at most 1000 of them, a fixed
+    subsample). :class:`KernelTransport` uses it for both kernels when a
+    dimension reduction is active and the kernel is left as None; it is the
+    choice of the book's chapter 7 for the digits.
+
+    Examples
+    --------
+    >>> latent = np.random.default_rng(0).standard_normal((500, 10))
+    >>> default_latent_kernel(latent)
+    RBF(lengthscale=2.1...)
+    """
+    try:
+        median = median_heuristic(latent)
+    except ValueError:  # most points coincide (e.g. constant data): the Gaussian's own median
+        median = float(np.sqrt(2.0 * latent.shape[1]))
+    return RBF(median / 2.0)
+
+
+def _latent_to_data(P, mean, scale, components, latent_scale):
+    """Latent points ``P`` (n, k) to data coordinates: ``mean + scale * ((P * latent_scale) @ components)``."""
+    return mean + scale * ((P * latent_scale) @ components)  # (n, k) @ (k, d) -> (n, d)
+
+
+def _principal_components(Z):
+    """Right singular vectors and variances of the centred ``Z``, largest first.
+
+    The sign of each direction is fixed (its largest entry in absolute value is
+    positive), so the result does not depend on the LAPACK build.
+    """
+    _, singular_values, Vt = np.linalg.svd(Z, full_matrices=False)
+    rows = np.arange(Vt.shape[0])
+    signs = np.sign(Vt[rows, np.argmax(np.abs(Vt), axis=1)])
+    signs[signs == 0] = 1.0
+    return Vt * signs[:, None], singular_values ** 2 / Z.shape[0]
 
 
 class TransportProblem:
@@ -180,17 +235,30 @@ class KernelTransport:
     ``T^j(x) = Q(x, X) Q(X, X)^{-1} z[:, j]``, and ``sample(n)`` pushes fresh
     Gaussian draws through ``x -> x + T(x)`` (``residual=True``).
 
+    In more than 8 dimensions, with both kernels left as None, the map is
+    learned in a low-dimensional space of principal components instead (see
+    ``n_components`` and the Notes): ``KernelTransport().fit(Y).sample(1000)``
+    then works on the 8x8 digits (``d = 64``) as well as on 2-D toy data.
+
     Parameters
     ----------
     mmd_kernel : Kernel or None
-        The kernel ``K`` of the MMD. None: :func:`default_mmd_kernel`, the
-        rational quadratic kernel with lengthscale ``sqrt(d) / 4`` and
-        ``alpha = 1`` on the standardised data.
+        The kernel ``K`` of the MMD. None: in the data space,
+        :func:`default_mmd_kernel`, the rational quadratic kernel with
+        lengthscale ``sqrt(d) / 4`` and ``alpha = 1`` on the standardised data;
+        in a reduced space, :func:`default_latent_kernel`, ``RBF(median / 2)``
+        with the median distance between the data's latent coordinates.
     map_kernel : Kernel or None
-        The kernel ``Q`` of the map's RKHS norm. None: :func:`default_map_kernel`,
-        ``RBF(sqrt(d) / 2)``.
+        The kernel ``Q`` of the map's RKHS norm. None: in the data space,
+        :func:`default_map_kernel`, ``RBF(sqrt(d) / 2)``; in a reduced space
+        the same ``RBF(median / 2)`` as the MMD.
     reg : float, default 1e-4
-        ``lambda >= 0``, the weight of the RKHS penalty.
+        ``lambda >= 0``, the weight of the RKHS penalty. When a reduction is
+        active, the default value 1e-4 is replaced by 1e-7: in a latent space
+        of 10 to 16 dimensions the reference points are further apart and the
+        map needs a much weaker penalty (the early stop of ``tol`` then keeps
+        it smooth); pass any other value to use it as given. The value used is
+        ``reg_``.
     residual : bool, default True
         Learn ``x -> x + T(x)`` (True) or ``x -> T(x)`` (False).
     n_reference : int or None
@@ -205,13 +273,18 @@ class KernelTransport:
     standardize : bool, default True
         Fit on data centred and scaled per feature; samples are mapped back to
         data coordinates. A constant feature of the data is reproduced exactly
-        in every sample (its scale is 0).
+        in every sample (its scale is 0). With a reduction, the principal
+        components are those of the standardised data (of the centred data
+        when False: for features in one common unit, such as pixels, pass
+        ``standardize=False`` to let large-variance features lead the PCA).
     max_iter : int, default 500
         Maximum number of L-BFGS iterations.
     tol : float, default 1e-6
         Stop when an iteration lowers the objective by less than ``tol`` times
         its starting value (scipy's ``ftol`` on the objective divided by its
-        value at the start).
+        value at the start). When a reduction is active, the default value
+        1e-6 is replaced by 1e-4 (further iterations cost time without better
+        samples there); the value used is ``tol_``.
     nugget : float, default 1e-8
         Relative nugget on ``Q(X, X)`` (see :mod:`lecturekit.representer`).
     random_state : None, int or numpy.random.Generator
@@ -220,26 +293,59 @@ class KernelTransport:
         Show a progress bar (terminal or notebook) during ``fit``.
     callback : callable or None
         Called after each iteration as ``callback(iteration, samples)`` with the
-        current pushed reference points in data coordinates.
+        current pushed reference points in data coordinates (dimension ``d``,
+        also with a reduction).
+    n_components : "auto", int or None, default "auto"
+        Learn the map in a space of principal components ("latent space").
+        None: no reduction, the map acts on the (standardised) data space.
+        An int ``k``: project the (standardised) data onto its first ``k``
+        principal components (``1 <= k <= min(n_samples, d)``), whitened to unit
+        variance; :meth:`transform` then takes ``k``-dimensional Gaussian
+        points, and ``sample``, ``pushed_reference`` and ``callback`` give
+        ``d``-dimensional data points. "auto": no reduction for data of at
+        most 8 dimensions (``AUTO_REDUCE_ABOVE``) or when a kernel is given (a
+        kernel you choose is taken to act on the standardised data space; pass
+        an int to combine your kernels with a reduction); otherwise ``k`` is
+        the number of components with more variance than an average feature
+        (the Kaiser-Guttman rule: with ``standardize=True``, the eigenvalues of
+        the correlation matrix above 1), at least 1 and at most 16
+        (``AUTO_MAX_COMPONENTS``).
 
     Attributes
     ----------
-    reference_ : array of shape (n_reference, n_features)
-        The Gaussian reference points ``X`` (standardised coordinates).
-    inducing_ : array of shape (m, n_features)
+    reference_ : array of shape (n_reference, k)
+        The Gaussian reference points ``X`` (standardised, or latent, coordinates).
+    inducing_ : array of shape (m, k)
         The points ``U`` the map is expanded on (``reference_`` without inducing points).
-    z_ : array of shape (n_reference, n_features)
-        The solution ``z = T(X)`` (standardised coordinates).
-    coef_ : array of shape (m, n_features)
+    z_ : array of shape (n_reference, k)
+        The solution ``z = T(X)`` (standardised, or latent, coordinates).
+    coef_ : array of shape (m, k)
         ``T(x) = Q(x, U) @ coef_``.
     mmd_kernel_, map_kernel_ : Kernel
         The kernels used.
+    reg_, tol_ : float
+        The penalty weight and the tolerance used (see ``reg`` and ``tol``).
     n_features_ : int or None
         Random features used for the MMD (None: exact).
     nugget_ : float
         The relative nugget used.
-    mean_, scale_ : arrays of shape (n_features,)
-        The standardisation.
+    mean_, scale_ : arrays of shape (d,)
+        The standardisation of the data (with a reduction the data are always
+        centred: ``mean_`` is their mean even when ``standardize=False``).
+    n_features_in_ : int
+        ``d``, the dimension of the data.
+    n_latent_ : int
+        The dimension of the space the map is learned in, and of the points
+        :meth:`transform` takes: ``k`` with a reduction, ``d`` without.
+    components_ : array of shape (k, d) or None
+        The principal directions, orthonormal rows in standardised data
+        coordinates (None without a reduction).
+    latent_scale_ : array of shape (k,) or None
+        The standard deviation of the data along each component (the latent
+        coordinates are divided by it). A point ``c`` of the latent space is
+        the data point ``mean_ + scale_ * ((c * latent_scale_) @ components_)``.
+    explained_variance_ratio_ : float or None
+        The share of the (standardised) data's variance the components keep.
     n_iter_ : int
     loss_history_ : list of float
         The objective after each iteration (the first entry is the starting point).
@@ -249,6 +355,24 @@ class KernelTransport:
         The optimiser's result (None after ``load``).
     fit_time_ : float
         Seconds spent in ``fit``.
+
+    Notes
+    -----
+    Why a reduction in high dimension (book chapter 7): ``d``-dimensional
+    standardised points are all about ``sqrt(2 d)`` apart, so in 64 dimensions
+    the Gaussian reference points are isolated (``Q(X, X)`` is nearly the
+    identity and the penalty outweighs the ``O(1 / n)`` MMD gradient) and the
+    default MMD kernel hardly varies between pairs: the fit stops after a few
+    iterations with samples that look like noise. In a latent space of at most
+    16 whitened principal components the reference points have neighbours,
+    the median-heuristic kernels resolve the distances that occur, and the
+    defaults fit the digits (``k = 16`` of 64) in a few seconds with blurry
+    but mostly recognisable samples. The recipe is that of chapter 7 (there
+    with ``k = 10``, ``reg = 1e-6``, 600 reference points and 500 random
+    features), with ``k`` and ``reg`` chosen as described above. Data of at
+    most 8 dimensions, and fits with a kernel given, are computed exactly as
+    without the reduction; ``n_components=None`` restores the data-space fit
+    in any dimension.
 
     Examples
     --------
@@ -267,18 +391,19 @@ class KernelTransport:
         self,
         mmd_kernel=None,
         map_kernel=None,
-        reg=1e-4,
+        reg=DEFAULT_REG,
         residual=True,
         n_reference=None,
         n_features=None,
         n_inducing=None,
         standardize=True,
         max_iter=500,
-        tol=1e-6,
+        tol=DEFAULT_TOL,
         nugget=1e-8,
         random_state=None,
         progress=False,
         callback=None,
+        n_components="auto",
     ):
         self.mmd_kernel = mmd_kernel
         self.map_kernel = map_kernel
@@ -294,6 +419,7 @@ class KernelTransport:
         self.random_state = random_state
         self.progress = progress
         self.callback = callback
+        self.n_components = n_components
 
     # -- scikit-learn conventions -------------------------------------------
     @classmethod
@@ -364,7 +490,38 @@ class KernelTransport:
             raise TypeError(f"standardize must be True or False, got {self.standardize!r}.")
         if self.callback is not None and not callable(self.callback):
             raise TypeError(f"callback must be callable or None, got {self.callback!r}.")
-        return reg, max_iter, n_ref, n_features, n_inducing, tol
+        n_components = self._validate_n_components(n_data, n_dims)
+        return reg, max_iter, n_ref, n_features, n_inducing, tol, n_components
+
+    def _validate_n_components(self, n_data, n_dims):
+        """None (no reduction), "auto" (reduce, choose k from the data) or an int k."""
+        value = self.n_components
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if value != "auto":
+                raise ValueError(
+                    f"n_components must be 'auto', None or an integer >= 1, got {value!r}; "
+                    f"use 'auto' for the default, None to fit in the data space, or the "
+                    f"number of principal components to keep."
+                )
+            kernels_given = self.mmd_kernel is not None or self.map_kernel is not None
+            if n_dims <= AUTO_REDUCE_ABOVE or kernels_given:
+                return None
+            return "auto"
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(
+                f"n_components must be 'auto', None or an integer >= 1, got {value!r} of "
+                f"type {type(value).__name__}; e.g. n_components=10 keeps 10 principal components."
+            )
+        limit = min(n_data, n_dims)
+        if not 1 <= value <= limit:
+            raise ValueError(
+                f"n_components must be between 1 and min(n_samples, n_features) = {limit} for "
+                f"data of shape ({n_data}, {n_dims}), got {value}; keep fewer components, or "
+                f"pass n_components=None to fit in the data space."
+            )
+        return int(value)
 
     # -- fitting -----------------------------------------------------------------
     def fit(self, Y):
@@ -377,8 +534,13 @@ class KernelTransport:
         start = time.perf_counter()
         Y = check_samples(Y, "Y", min_samples=2)
         n_data, d = Y.shape
-        reg, max_iter, n_ref, n_features, n_inducing, tol = self._validate_params(n_data, d)
+        reg, max_iter, n_ref, n_features, n_inducing, tol, n_components = (
+            self._validate_params(n_data, d)
+        )
         rng = check_random_state(self.random_state)
+        if n_components is not None:
+            return self._fit_reduced(Y, n_components, reg, max_iter, n_ref, n_features,
+                                     n_inducing, tol, rng, start)
 
         # Standardise the data.
         if self.standardize:
@@ -398,15 +560,82 @@ class KernelTransport:
         # start-up and waiting costs (large on a busy machine), so use one thread.
         limiter = threadpool_limits(limits=1, user_api="blas")
         try:
-            return self._solve(X, Ys, mean, scale, K, Q, reg, max_iter, n_features,
-                               n_inducing, tol, rng, start)
+            self._solve(X, Ys, mean, scale, K, Q, reg, max_iter, n_features,
+                        n_inducing, tol, rng, start, reduction=None)
         finally:
             limiter.restore_original_limits()
+        return self
+
+    def _fit_reduced(self, Y, n_components, reg, max_iter, n_ref, n_features, n_inducing, tol,
+                     rng, start):
+        """Fit in the space of the first principal components of the standardised data.
+
+        The data are centred (and scaled per feature with ``standardize``),
+        projected onto ``k`` principal directions ``P`` and whitened: the latent
+        coordinates are ``c = ((y - mean) / scale) @ P^T / latent_scale``. The
+        map is learned on them, from ``k``-dimensional Gaussian reference points.
+        """
+        d = Y.shape[1]
+        mean = Y.mean(axis=0)
+        if self.standardize:
+            scale = Y.std(axis=0)
+            scale[scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))] = 0.0
+        else:
+            scale = np.ones(d)
+        Ys = (Y - mean) / np.where(scale > 0, scale, 1.0)  # constant features: columns of 0
+        limiter = threadpool_limits(limits=1, user_api="blas")
+        try:
+            directions, variances = _principal_components(Ys)
+            total = float(np.sum(variances))
+            if n_components == "auto":
+                # Kaiser-Guttman: the components with more variance than an average feature
+                k = int(np.count_nonzero(variances > total / d))
+                k = min(max(k, 1), AUTO_MAX_COMPONENTS)
+            else:
+                k = n_components
+            components = np.ascontiguousarray(directions[:k])
+            C = Ys @ components.T  # (N, d) @ (d, k) -> (N, k)
+            latent_scale = np.sqrt(variances[:k])
+            # a direction without variance (rank-deficient data) stays at 0, like a constant feature
+            latent_scale[latent_scale <= 1e-12 * max(1.0, float(latent_scale[0]))] = 0.0
+            Cs = C / np.where(latent_scale > 0, latent_scale, 1.0)
+
+            if self.mmd_kernel is None or self.map_kernel is None:
+                latent_kernel = default_latent_kernel(Cs)
+            K = self.mmd_kernel if self.mmd_kernel is not None else latent_kernel
+            Q = self.map_kernel if self.map_kernel is not None else RBF(latent_kernel.lengthscale)
+            # the defaults of reg and tol are those of the data space; a latent space has its own
+            reg = LATENT_REG if reg == DEFAULT_REG else reg
+            tol = LATENT_TOL if tol == DEFAULT_TOL else tol
+
+            X = rng.standard_normal((n_ref, k))
+            reduction = {
+                "components": components,
+                "latent_scale": latent_scale,
+                "explained": float(np.sum(variances[:k]) / total) if total > 0 else 1.0,
+            }
+            self._solve(X, Cs, mean, scale, K, Q, reg, max_iter, n_features, n_inducing, tol,
+                        rng, start, reduction=reduction)
+        finally:
+            limiter.restore_original_limits()
+        return self
 
     def _solve(self, X, Ys, mean, scale, K, Q, reg, max_iter, n_features, n_inducing, tol,
-               rng, start):
-        """Solve the finite problem for the reference points ``X`` and set the fitted attributes."""
+               rng, start, reduction):
+        """Solve the finite problem for the reference points ``X`` and set the fitted attributes.
+
+        ``reduction`` is None (``X`` and ``Ys`` in standardised data coordinates)
+        or a dict with the ``components``, ``latent_scale`` and ``explained``
+        variance of a reduction (``X`` and ``Ys`` in latent coordinates).
+        """
         d = X.shape[1]
+        if reduction is None:
+            def to_data(P):
+                return mean + scale * P
+        else:
+            def to_data(P):
+                return _latent_to_data(P, mean, scale, reduction["components"],
+                                       reduction["latent_scale"])
         problem = TransportProblem(
             X, Ys, K, Q, reg=reg, residual=bool(self.residual), n_features=n_features,
             n_inducing=n_inducing, nugget=self.nugget, random_state=rng,
@@ -435,7 +664,7 @@ class KernelTransport:
                 bar.update(1)
                 bar.set_postfix(loss=f"{last['f']:.3e}")
             if self.callback is not None:
-                self.callback(len(history) - 1, mean + scale * problem.pushed(xk))
+                self.callback(len(history) - 1, to_data(problem.pushed(xk)))
 
         try:
             result = optimize.minimize(
@@ -460,6 +689,7 @@ class KernelTransport:
 
         self.mean_, self.scale_ = mean, scale
         self.mmd_kernel_, self.map_kernel_ = K, Q
+        self.reg_, self.tol_ = float(reg), float(tol)
         self.n_features_ = n_features
         self.nugget_ = problem.nugget_
         self.reference_ = X
@@ -472,7 +702,15 @@ class KernelTransport:
         self.mmd2_ = float(mmd_value)
         self.penalty_ = float(np.sum(a * a))
         self.result_ = result
-        self.n_features_in_ = d
+        self.n_latent_ = d
+        if reduction is None:
+            self.n_features_in_ = d
+            self.components_ = self.latent_scale_ = self.explained_variance_ratio_ = None
+        else:
+            self.components_ = reduction["components"]
+            self.latent_scale_ = reduction["latent_scale"]
+            self.explained_variance_ratio_ = reduction["explained"]
+            self.n_features_in_ = self.components_.shape[1]
         self.fit_time_ = time.perf_counter() - start
 
         if not result.success:
@@ -494,34 +732,74 @@ class KernelTransport:
                 f"before {method}()."
             )
 
-    def transform(self, X, *, block_size=4096):
-        """Evaluate the fitted map at Gaussian points ``X``, returning data coordinates.
+    def to_data_space(self, P):
+        """Points ``P`` of the space the map acts on, in data coordinates.
 
-        ``X`` are points of the reference space, i.e. draws of ``N(0, I)``;
-        the result is ``mean + scale * (x + T(x))`` (``x`` dropped when
-        ``residual=False``).
+        Without a reduction: ``mean_ + scale_ * P`` (undo the standardisation).
+        With one: ``mean_ + scale_ * ((P * latent_scale_) @ components_)``, a
+        point of the ``n_latent_``-dimensional latent space mapped back to the
+        ``d``-dimensional data space. ``to_data_space(reference_)`` shows the
+        reference points before the map (the identity map's samples).
 
         Parameters
         ----------
-        X : array of shape (n_points, n_features)
+        P : array of shape (n_points, k)
 
         Returns
         -------
-        array of shape (n_points, n_features)
+        array of shape (n_points, d)
         """
-        self._check_is_fitted("transform")
-        X = check_samples(X, "X")
-        if X.shape[1] != self.n_features_in_:
+        self._check_is_fitted("to_data_space")
+        return self._to_data(self._check_latent(P, "P"))
+
+    def _to_data(self, P):
+        if self.components_ is None:
+            return self.mean_ + self.scale_ * P
+        return _latent_to_data(P, self.mean_, self.scale_, self.components_, self.latent_scale_)
+
+    def _check_latent(self, X, name):
+        X = check_samples(X, name)
+        if X.shape[1] == self.n_latent_:
+            return X
+        if self.components_ is None:
             raise ValueError(
-                f"X must have {self.n_features_in_} features, the dimension of the data the "
+                f"{name} must have {self.n_features_in_} features, the dimension of the data the "
                 f"model was fitted on; got shape {X.shape}."
             )
+        raise ValueError(
+            f"{name} must have {self.n_latent_} columns: this model learned its map in a "
+            f"{self.n_latent_}-dimensional latent space of principal components (n_latent_ = "
+            f"{self.n_latent_}) and maps its Gaussian points to the {self.n_features_in_}-"
+            f"dimensional data; got shape {X.shape}. Draw {name} as "
+            f"rng.standard_normal((n, {self.n_latent_})), use sample(n) for new data points, "
+            f"or fit with n_components=None to learn the map in the data space."
+        )
+
+    def transform(self, X, *, block_size=4096):
+        """Evaluate the fitted map at Gaussian points ``X``, returning data coordinates.
+
+        ``X`` are points of the reference space, i.e. draws of ``N(0, I)`` of
+        dimension ``n_latent_``: the data's dimension ``d`` without a reduction,
+        the latent dimension ``k`` with one (see ``n_components``). The result
+        is ``to_data_space(x + T(x))`` (``x`` dropped when ``residual=False``):
+        ``mean + scale * (x + T(x))`` without a reduction.
+
+        Parameters
+        ----------
+        X : array of shape (n_points, k)
+
+        Returns
+        -------
+        array of shape (n_points, d)
+        """
+        self._check_is_fitted("transform")
+        X = self._check_latent(X, "X")
         out = np.empty_like(X)
         for start in range(0, X.shape[0], block_size):
             Xb = X[start:start + block_size]
             Tb = self.map_kernel_(Xb, self.inducing_) @ self.coef_  # (b, m) @ (m, d) -> (b, d)
             out[start:start + block_size] = Xb + Tb if self.residual else Tb
-        return self.mean_ + self.scale_ * out
+        return self._to_data(out)
 
     def sample(self, n_samples, random_state=None):
         """Generate ``n_samples`` new samples: ``transform`` of fresh ``N(0, I)`` draws.
@@ -536,16 +814,20 @@ class KernelTransport:
         self._check_is_fitted("sample")
         n_samples = check_int(n_samples, "n_samples", minimum=1)
         rng = check_random_state(random_state)
-        return self.transform(rng.standard_normal((n_samples, self.n_features_in_)))
+        return self.transform(rng.standard_normal((n_samples, self.n_latent_)))
 
     def pushed_reference(self):
         """The pushed reference points ``x_i + z_i`` (or ``z_i``) in data coordinates."""
         self._check_is_fitted("pushed_reference")
         P = self.reference_ + self.z_ if self.residual else self.z_
-        return self.mean_ + self.scale_ * P
+        return self._to_data(P)
 
     # -- persistence ---------------------------------------------------------------
     _ARRAYS = ("mean_", "scale_", "reference_", "inducing_", "a_", "z_", "coef_")
+    #: Arrays of a reduction, stored only when one is active (None otherwise).
+    _REDUCTION_ARRAYS = ("components_", "latent_scale_")
+    _SCALARS = ("n_features_", "nugget_", "n_iter_", "mmd2_", "penalty_", "fit_time_",
+                "loss_history_", "reg_", "tol_", "n_latent_", "explained_variance_ratio_")
 
     def save(self, path):
         """Save the fitted model to ``path`` as a ``.npz`` file (no pickle).
@@ -560,21 +842,20 @@ class KernelTransport:
         params["random_state"] = rs if (rs is None or isinstance(rs, int)) else None
         params["mmd_kernel"] = None if params["mmd_kernel"] is None else kernel_to_dict(params["mmd_kernel"])
         params["map_kernel"] = None if params["map_kernel"] is None else kernel_to_dict(params["map_kernel"])
+        if isinstance(params["n_components"], (int, np.integer)) and not isinstance(
+                params["n_components"], (bool, np.bool_)):
+            params["n_components"] = int(params["n_components"])
         meta = {
             "format": FILE_FORMAT,
             "version": FILE_VERSION,
             "params": params,
             "mmd_kernel_": kernel_to_dict(self.mmd_kernel_),
             "map_kernel_": kernel_to_dict(self.map_kernel_),
-            "n_features_": self.n_features_,
-            "nugget_": self.nugget_,
-            "n_iter_": self.n_iter_,
-            "mmd2_": self.mmd2_,
-            "penalty_": self.penalty_,
-            "fit_time_": self.fit_time_,
-            "loss_history_": self.loss_history_,
+            **{name: getattr(self, name) for name in self._SCALARS},
         }
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
+        if self.components_ is not None:
+            arrays.update({name: getattr(self, name) for name in self._REDUCTION_ARRAYS})
         with open(path, "wb") as fh:
             np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
 
@@ -610,12 +891,19 @@ class KernelTransport:
         for name in ("mmd_kernel", "map_kernel"):
             if params[name] is not None:
                 params[name] = kernel_from_dict(params[name])
+        if meta["version"] < 2:
+            # version 1 knew no reduction: refitting these parameters fits in the data space
+            params["n_components"] = None
+            meta.update(reg_=params["reg"], tol_=params["tol"],
+                        n_latent_=int(contents["mean_"].shape[0]), explained_variance_ratio_=None)
         model = cls(**params)
         for name in cls._ARRAYS:
             setattr(model, name, contents[name])
+        for name in cls._REDUCTION_ARRAYS:
+            setattr(model, name, contents.get(name))
         model.mmd_kernel_ = kernel_from_dict(meta["mmd_kernel_"])
         model.map_kernel_ = kernel_from_dict(meta["map_kernel_"])
-        for name in ("n_features_", "nugget_", "n_iter_", "mmd2_", "penalty_", "fit_time_", "loss_history_"):
+        for name in cls._SCALARS:
             setattr(model, name, meta[name])
         model.n_features_in_ = model.mean_.shape[0]
         model.result_ = None

@@ -206,7 +206,7 @@ def transport_explorer(Y=None, dataset="moons", n_samples=500, random_state=0, *
                 model.fit(data)
             elapsed = time.perf_counter() - start
             pushed = model.pushed_reference()
-            initial_points = model.mean_ + model.scale_ * model.reference_
+            initial_points = model.to_data_space(model.reference_)
             message = (f"fitted in {elapsed:.1f} s, {model.n_iter_} iterations, "
                        f"MMD<sup>2</sup> = {model.mmd2_:.2e}")
             title = f"{c['dataset']}: {model.n_iter_} iterations"

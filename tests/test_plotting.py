@@ -172,6 +172,19 @@ def test_record_fit_snapshots(moons):
         record_fit(model, moons, every=0)
 
 
+def test_record_fit_with_a_dimension_reduction():
+    """In more than 8 dimensions the map lives in a latent space; snapshots are data points."""
+    rng = np.random.default_rng(0)
+    Y = rng.standard_normal((150, 3)) @ rng.standard_normal((3, 12)) + 0.1 * rng.standard_normal((150, 12))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted, snapshots = record_fit(KernelTransport(max_iter=10, random_state=0), Y, every=5)
+    assert fitted.n_latent_ < 12
+    assert all(s.samples.shape == (len(fitted.reference_), 12) for s in snapshots)
+    np.testing.assert_allclose(snapshots[0].samples, fitted.to_data_space(fitted.reference_))
+    np.testing.assert_array_equal(snapshots[-1].samples, fitted.pushed_reference())
+
+
 def test_animate_fit_and_offline_html(moons):
     rng = np.random.default_rng(0)
     frames = [Snapshot(k * 5, moons + rng.standard_normal(moons.shape) / (k + 1))

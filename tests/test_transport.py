@@ -8,6 +8,7 @@ import pytest
 import lecturekit as lk
 from lecturekit.kernels import RBF, Matern, RationalQuadratic
 from lecturekit.metrics import normalized_mmd
+import lecturekit.transport as transport_module
 from lecturekit.transport import ConvergenceWarning, KernelTransport, TransportProblem
 from numerics import numerical_gradient
 
@@ -114,6 +115,7 @@ def test_same_seed_gives_identical_fits():
 @pytest.mark.parametrize("kwargs", [{}, {"n_features": 100, "n_inducing": 50, "residual": False,
                                          "mmd_kernel": RBF(0.5) + 2.0 * Matern(1.0, 1.5)}])
 def test_save_load_round_trip_is_bit_identical(tmp_path, kwargs):
+    """(The reduced case is tested in test_save_load_round_trip_with_a_reduction.)"""
     Y = lk.make_toy("8gaussians", 300, random_state=0)
     model = KernelTransport(random_state=0, max_iter=20, **kwargs).fit(Y)
     path = tmp_path / "model.npz"
@@ -127,6 +129,51 @@ def test_save_load_round_trip_is_bit_identical(tmp_path, kwargs):
     assert loaded.get_params()["reg"] == model.reg
     with np.load(path, allow_pickle=False) as data:  # no object arrays: loads without pickle
         assert "meta" in data.files
+
+
+@pytest.mark.filterwarnings("ignore::lecturekit.transport.ConvergenceWarning")
+@pytest.mark.parametrize("n_components", ["auto", 4])
+def test_save_load_round_trip_with_a_reduction(tmp_path, n_components):
+    Y = _embedded_moons(200, 10, random_state=0)
+    model = KernelTransport(random_state=0, max_iter=20, n_components=n_components).fit(Y)
+    path = tmp_path / "reduced.npz"
+    model.save(path)
+    loaded = KernelTransport.load(path)
+    x = np.random.default_rng(1).standard_normal((50, model.n_latent_))
+    assert np.array_equal(model.transform(x), loaded.transform(x))
+    assert np.array_equal(model.sample(10, random_state=3), loaded.sample(10, random_state=3))
+    assert np.array_equal(model.pushed_reference(), loaded.pushed_reference())
+    for name in ("components_", "latent_scale_", "mean_", "scale_"):
+        assert np.array_equal(getattr(model, name), getattr(loaded, name))
+    for name in ("n_latent_", "n_features_in_", "reg_", "tol_", "explained_variance_ratio_"):
+        assert getattr(loaded, name) == getattr(model, name)
+    assert loaded.get_params()["n_components"] == n_components
+    assert loaded.map_kernel_ == model.map_kernel_
+
+
+def test_load_reads_version_1_files(tmp_path):
+    """A file written before n_components existed loads as a data-space model."""
+    import json
+
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = KernelTransport(random_state=0, max_iter=5).fit(Y)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as data:
+        contents = {k: data[k] for k in data.files}
+    meta = json.loads(str(contents.pop("meta")))
+    meta["version"] = 1
+    del meta["params"]["n_components"]
+    for name in ("reg_", "tol_", "n_latent_", "explained_variance_ratio_"):
+        del meta[name]
+    old = tmp_path / "old.npz"
+    np.savez(old, meta=np.array(json.dumps(meta)), **contents)
+    loaded = KernelTransport.load(old)
+    assert loaded.n_components is None and loaded.components_ is None
+    assert (loaded.reg_, loaded.n_latent_) == (1e-4, 2)
+    assert np.array_equal(loaded.sample(5, random_state=0), model.sample(5, random_state=0))
 
 
 def test_progress_bar_and_callback(capsys):
@@ -147,23 +194,183 @@ def test_convergence_warning_says_what_to_change():
         KernelTransport(max_iter=2, random_state=0).fit(Y)
 
 
-def test_digits_defaults_run_in_64_dimensions():
-    """The defaults fit the 64-dimensional digits and lower the training objective.
-
-    (Sample quality in 64 dimensions is a known weak spot of the default kernels;
-    the book's chapter 7 discusses it. Here only what holds is asserted.)
-    """
+@pytest.mark.parametrize("n_components", ["auto", None])
+def test_digits_defaults_run_in_64_dimensions(n_components):
+    """The defaults fit the 64-dimensional digits (in a PCA space, or in pixel space
+    with n_components=None) and lower the training objective."""
     digits = lk.load_digits()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = KernelTransport(random_state=0, n_reference=300).fit(digits[:600])
+        model = KernelTransport(random_state=0, n_reference=300,
+                                n_components=n_components).fit(digits[:600])
     assert model.loss_history_[-1] < model.loss_history_[0]
+    assert model.n_features_in_ == 64
+    assert model.n_latent_ == (64 if n_components is None else model.components_.shape[0])
     S = model.sample(200, random_state=1)
     assert S.shape == (200, 64)
     assert np.all(np.isfinite(S))
     # constant pixels of the data stay constant in the samples
     constant = digits[:600].std(axis=0) == 0
     assert np.array_equal(S[:, constant], np.broadcast_to(digits[0, constant], (200, constant.sum())))
+
+
+# -- low-dimensional fits are those of the version before the reduction ---------------
+def test_low_dimensional_fits_are_bit_identical_to_before(moons_model):
+    """Pinned values of the moons fit, computed before n_components existed."""
+    model, _ = moons_model
+    assert model.n_iter_ == 165
+    np.testing.assert_allclose(model.z_[0], [0.45007575200709443, -1.047386911286234], rtol=1e-9)
+    np.testing.assert_allclose(model.z_[-1], [-0.2694769778179987, 0.5524794848836317], rtol=1e-9)
+    assert model.z_.sum() == pytest.approx(19.718524458808922, rel=1e-9)
+    assert model.mmd2_ == pytest.approx(0.0011006358252324544, rel=1e-9)
+    assert model.n_latent_ == 2 and model.components_ is None
+    assert (model.reg_, model.tol_) == (1e-4, 1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::lecturekit.transport.ConvergenceWarning")
+def test_eight_dimensions_do_not_touch_the_reduction(monkeypatch):
+    """d <= 8 with the default n_components="auto": the reduction code is never called."""
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the reduction was used for low-dimensional data")
+
+    monkeypatch.setattr(KernelTransport, "_fit_reduced", forbidden)
+    monkeypatch.setattr(transport_module, "_principal_components", forbidden)
+    rng = np.random.default_rng(0)
+    Y8 = np.tanh(rng.standard_normal((300, 8)) @ rng.standard_normal((8, 8)))
+    model = KernelTransport(random_state=0, max_iter=20).fit(Y8)
+    # pinned before n_components existed
+    np.testing.assert_allclose(
+        model.z_[0, :3], [-0.6851039541038694, -0.5537514794006637, 0.48918053801928263], rtol=1e-9)
+    assert model.z_.sum() == pytest.approx(57.57554547953731, rel=1e-9)
+    assert model.mmd2_ == pytest.approx(0.00883351588830597, rel=1e-9)
+    KernelTransport(random_state=0, max_iter=5).fit(lk.make_toy("moons", 100, random_state=0))
+
+
+# -- the reduction ---------------------------------------------------------------------
+def _embedded_moons(n, dims, random_state):
+    """The moons in the first two of ``dims`` coordinates, small noise in the others, rotated."""
+    rng = np.random.default_rng(random_state)
+    rotation = np.linalg.qr(np.random.default_rng(99).standard_normal((dims, dims)))[0]
+    noise = 0.1 * rng.standard_normal((n, dims - 2))
+    return np.column_stack([lk.make_toy("moons", n, random_state=random_state), noise]) @ rotation
+
+
+@pytest.fixture(scope="module")
+def embedded_model():
+    Y = _embedded_moons(600, 12, random_state=0)
+    return KernelTransport(random_state=0, n_reference=300).fit(Y), Y
+
+
+def test_auto_reduction_finds_the_moons_plane(embedded_model):
+    model, Y = embedded_model
+    assert model.n_latent_ == 2                 # Kaiser: two components above average
+    assert model.components_.shape == (2, 12)
+    np.testing.assert_allclose(model.components_ @ model.components_.T, np.eye(2), atol=1e-12)
+    assert model.explained_variance_ratio_ > 0.7
+    assert model.reference_.shape == (300, 2) and model.z_.shape == (300, 2)
+    assert (model.reg_, model.tol_) == (transport_module.LATENT_REG, transport_module.LATENT_TOL)
+    assert isinstance(model.mmd_kernel_, RBF) and model.map_kernel_ == model.mmd_kernel_
+    test = _embedded_moons(1000, 12, random_state=1)
+    # judged with a median-heuristic kernel (the default one sees nothing in 12-d)
+    kernel = RBF(lk.median_heuristic((test - test.mean(axis=0)) / test.std(axis=0)))
+    score = normalized_mmd(model.sample(1000, random_state=2), test, random_state=0, kernel=kernel)
+    direct = KernelTransport(random_state=0, n_reference=300, n_components=None).fit(Y)
+    direct_score = normalized_mmd(direct.sample(1000, random_state=2), test, random_state=0,
+                                  kernel=kernel)
+    assert score < 0.15 < direct_score, (score, direct_score)
+
+
+def test_reduced_model_maps_latent_points_to_data_space(embedded_model):
+    model, _ = embedded_model
+    x = np.random.default_rng(1).standard_normal((7, 2))
+    out = model.transform(x)
+    assert out.shape == (7, 12)
+    assert np.array_equal(model.sample(7, random_state=1), out)
+    pushed = model.pushed_reference()
+    assert pushed.shape == (300, 12)
+    np.testing.assert_allclose(model.transform(model.reference_), pushed, atol=1e-4)
+    # to_data_space undoes PCA, whitening and standardisation
+    P = model.reference_ + model.z_
+    expected = model.mean_ + model.scale_ * ((P * model.latent_scale_) @ model.components_)
+    assert np.array_equal(model.to_data_space(P), expected)
+    assert np.array_equal(pushed, expected)
+    with pytest.raises(ValueError, match=r"2 columns.*latent.*n_latent_ = 2.*12-dimensional.*\(4, 12\)"):
+        model.transform(np.zeros((4, 12)))
+
+
+def test_reduced_callback_gets_data_space_points():
+    Y = _embedded_moons(200, 10, random_state=0)
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = KernelTransport(max_iter=4, random_state=0,
+                                callback=lambda it, samples: seen.append(samples)).fit(Y)
+    assert model.components_ is not None
+    assert all(samples.shape == (200, 10) for samples in seen)
+    assert np.array_equal(seen[-1], model.pushed_reference())
+
+
+def test_auto_keeps_the_data_space_when_a_kernel_is_given():
+    Y = _embedded_moons(150, 10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        given = KernelTransport(mmd_kernel=RBF(2.0), max_iter=3, random_state=0).fit(Y)
+        forced = KernelTransport(mmd_kernel=RBF(2.0), n_components=3, max_iter=3,
+                                 random_state=0).fit(Y)
+    assert given.components_ is None and given.n_latent_ == 10 and given.reg_ == 1e-4
+    assert forced.n_latent_ == 3 and forced.mmd_kernel_ == RBF(2.0)
+    assert forced.map_kernel_ != transport_module.default_map_kernel(3)  # latent default
+
+
+def test_explicit_reg_and_tol_are_used_as_given_in_a_reduced_space():
+    Y = _embedded_moons(150, 10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = KernelTransport(reg=1e-3, tol=1e-5, max_iter=3, random_state=0).fit(Y)
+    assert (model.reg_, model.tol_) == (1e-3, 1e-5)
+    assert model.mmd2_ + model.reg_ * model.penalty_ == pytest.approx(model.result_.fun, rel=1e-8)
+
+
+def test_explicit_n_components_in_two_dimensions():
+    """An int reduces even in 2-D: with one component all samples lie on a line."""
+    Y = lk.make_toy("moons", 200, random_state=0)
+    model = KernelTransport(n_components=1, random_state=0, n_reference=100).fit(Y)
+    S = model.sample(50, random_state=0)
+    centred = S - model.mean_
+    assert np.linalg.matrix_rank(centred, tol=1e-8) == 1
+
+
+@pytest.mark.filterwarnings("ignore::lecturekit.transport.ConvergenceWarning")
+def test_constant_data_in_high_dimension():
+    Y = np.tile(np.arange(10.0), (20, 1))
+    model = KernelTransport(random_state=0, max_iter=3).fit(Y)
+    assert np.array_equal(model.sample(5, random_state=0), np.tile(np.arange(10.0), (5, 1)))
+
+
+def test_digits_defaults_give_recognisable_digits():
+    """The acceptance test of chapter 7's judge: KernelTransport() on the 64-d digits.
+
+    Measured (5 seeds): mean classifier confidence ~0.49 for the new defaults,
+    0.50 for the chapter's hand-tuned PCA recipe, 0.27 for the pixel-space
+    defaults (n_components=None); real digits ~0.72.
+    """
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    digits, labels = lk.load_digits(return_labels=True)
+    rows_train, rows_test = lk.train_test_split(
+        np.column_stack([digits, labels]), test_size=0.4, random_state=0)
+    train, labels_train = rows_train[:, :64], rows_train[:, 64].astype(int)
+    test = rows_test[:, :64]
+    model = KernelTransport(random_state=0).fit(train)
+    assert 10 <= model.n_latent_ <= 16 and model.n_iter_ > 20
+    samples = model.sample(len(test), random_state=1)
+    classifier = linear_model.LogisticRegression(C=0.1, max_iter=3000).fit(train / 16, labels_train)
+    probabilities = classifier.predict_proba(np.clip(samples, 0, 16) / 16)
+    assert probabilities.max(axis=1).mean() > 0.42          # pixel-space defaults: 0.27
+    assert np.all(np.bincount(probabilities.argmax(axis=1), minlength=10) > 0)
+    assert lk.memorization_ratio(samples, train, test) > 1.0  # no copies
+    S = (test - test.mean(axis=0)) / np.where(test.std(axis=0) > 0, test.std(axis=0), 1.0)
+    score = normalized_mmd(samples, test, random_state=0, kernel=RBF(lk.median_heuristic(S)))
+    assert score < 1.0                                        # pixel-space defaults: 1.3
 
 
 # -- bad input ------------------------------------------------------------------
@@ -193,6 +400,11 @@ def test_fit_rejects_bad_data(Y, exc, match):
     ({"n_inducing": 500, "n_reference": 100}, ValueError, "n_inducing"),
     ({"mmd_kernel": "rbf"}, TypeError, "mmd_kernel"),
     ({"residual": "yes"}, TypeError, "residual"),
+    ({"n_components": "pca"}, ValueError, r"n_components.*'auto'.*None.*'pca'"),
+    ({"n_components": 2.5}, TypeError, r"n_components.*2\.5.*float"),
+    ({"n_components": True}, TypeError, "n_components"),
+    ({"n_components": 0}, ValueError, r"n_components.*between 1 and.*= 2.*got 0"),
+    ({"n_components": 3}, ValueError, r"min\(n_samples, n_features\) = 2.*\(50, 2\).*got 3.*n_components=None"),
 ])
 def test_fit_rejects_bad_parameters(params, exc, match):
     Y = lk.make_toy("moons", 50, random_state=0)
@@ -220,6 +432,20 @@ def test_transform_rejects_wrong_dimension(moons_model):
     model, _ = moons_model
     with pytest.raises(ValueError, match=r"2 features.*\(4, 3\)"):
         model.transform(np.zeros((4, 3)))
+
+
+def test_n_components_is_a_parameter():
+    model = KernelTransport()
+    assert model.get_params()["n_components"] == "auto"
+    assert "n_components" not in repr(model)
+    model.set_params(n_components=5)
+    assert model.n_components == 5 and "n_components=5" in repr(model)
+
+
+def test_n_components_cannot_exceed_the_number_of_samples():
+    Y = np.random.default_rng(0).standard_normal((5, 20))
+    with pytest.raises(ValueError, match=r"min\(n_samples, n_features\) = 5.*got 6"):
+        KernelTransport(n_components=6).fit(Y)
 
 
 def test_set_params_rejects_unknown_names():
