@@ -22,10 +22,18 @@ The random-feature squared MMD is ``|mean phi(X) - mean phi(Y)|^2``, which is
 the biased squared MMD under the approximate kernel ``phi(x) . phi(y)``. It
 costs ``O((n + m) D)`` instead of ``O((n + m)^2)``, and the target's mean
 embedding ``mean phi(Y)`` is computed once, in one pass over ``Y``.
+
+The numpy code below is the reference the book reads. When numba is installed,
+:meth:`RandomFourierFeatures.mean_embedding` and :func:`rff_mmd2_and_gradient`
+compute the same sums with the fused, compiled loops of ``lecturekit._fast``
+(no ``(n, D)`` matrices, a vectorised cos and sin); ``fast=False`` selects the
+numpy code, and ``tests/test_features.py`` and ``tests/test_fast.py`` check
+that both agree.
 """
 
 import numpy as np
 
+from . import _fast
 from ._validation import check_int, check_random_state, check_same_dimension, check_samples
 from .kernels import (
     RBF,
@@ -142,10 +150,21 @@ class RandomFourierFeatures:
         s = np.sqrt(self.mass_ / self.frequencies_.shape[0])
         return s * np.hstack([np.cos(P), np.sin(P)])
 
-    def mean_embedding(self, Y, block_size=8192):
-        """``mean_j phi(y_j)``, shape ``(2 * n_features,)``, in one pass over blocks of ``Y``."""
+    def mean_embedding(self, Y, block_size=8192, *, fast=True):
+        """``mean_j phi(y_j)``, shape ``(2 * n_features,)``, in one pass over blocks of ``Y``.
+
+        Each block of ``block_size`` points is summed on its own and the block sums
+        are added in order. With ``fast`` (and numba installed) the blocks are
+        summed by the fused loop of ``lecturekit._fast``, in parallel for large
+        ``Y``, without any ``(block_size, n_features)`` temporary; ``fast=False``
+        runs the numpy code below (the same numbers up to rounding).
+        """
         Y = self._check_fitted(Y)
+        block_size = check_int(block_size, "block_size")
         D = self.frequencies_.shape[0]
+        if fast and _fast.HAVE_NUMBA:
+            sum_cos, sum_sin = _fast.rff_sums(Y, self.frequencies_, block_size)
+            return np.sqrt(self.mass_ / D) * np.concatenate([sum_cos, sum_sin]) / Y.shape[0]
         total = np.zeros(2 * D)
         for start in range(0, Y.shape[0], block_size):
             P = Y[start:start + block_size] @ self.frequencies_.T
@@ -159,7 +178,7 @@ class RandomFourierFeatures:
         return PX @ (PX if Y is None else self.transform(Y)).T
 
 
-def rff_mmd2_and_gradient(X, features, target_embedding):
+def rff_mmd2_and_gradient(X, features, target_embedding, *, fast=True):
     """Random-feature squared MMD between ``X`` and a target, and its gradient in ``X``.
 
     ``value = |mean phi(X) - e|^2`` with ``e = mean phi(Y)`` precomputed, and
@@ -175,6 +194,11 @@ def rff_mmd2_and_gradient(X, features, target_embedding):
         Fitted.
     target_embedding : array of shape (2 * D,)
         ``features.mean_embedding(Y)``.
+    fast : bool, default True
+        With numba installed, use the fused compiled loops of ``lecturekit._fast``:
+        the same numbers up to rounding, in two passes over ``X`` (the mean
+        features, then the gradient rows) without the ``(n, D)`` matrices below.
+        False always uses the numpy code below, the one the book reads.
 
     Returns
     -------
@@ -191,6 +215,8 @@ def rff_mmd2_and_gradient(X, features, target_embedding):
     (0.0, (100, 2))
     """
     W = features.frequencies_
+    if fast and _fast.HAVE_NUMBA:
+        return _fast.rff_value_and_gradient(X, W, features.mass_, target_embedding)
     n, D = X.shape[0], W.shape[0]
     s = np.sqrt(features.mass_ / D)
     P = X @ W.T  # (n, d) @ (d, D) -> (n, D)

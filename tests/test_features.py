@@ -55,11 +55,16 @@ def test_error_shrinks_like_one_over_sqrt_D(kernel):
     assert slope == pytest.approx(-0.5, abs=0.1)
 
 
+# fast=True is the fused loop of lecturekit._fast when numba is installed (else numpy)
+fast_and_numpy = pytest.mark.parametrize("fast", [True, False], ids=["fast", "numpy"])
+
+
+@fast_and_numpy
 @pytest.mark.parametrize("block_size", [1, 7, 50, 64, 10000])
-def test_mean_embedding_equals_mean_of_features(block_size):
+def test_mean_embedding_equals_mean_of_features(block_size, fast):
     Y = np.random.default_rng(1).standard_normal((50, 3))
     rff = RandomFourierFeatures(RBF(1.0) + Laplace(2.0), 300, random_state=2).fit(Y)
-    e = rff.mean_embedding(Y, block_size=block_size)
+    e = rff.mean_embedding(Y, block_size=block_size, fast=fast)
     assert e.shape == (600,)
     np.testing.assert_allclose(e, rff.transform(Y).mean(axis=0), rtol=1e-12, atol=1e-15)
 
@@ -69,25 +74,28 @@ def test_mean_embedding_equals_mean_of_features(block_size):
     [RBF(0.8), Matern(1.0, 0.5), Laplace(1.0), 3.0 * (RBF(1.0) + RationalQuadratic(0.5, 2.0))],
     ids=["rbf", "matern05", "laplace", "3*(rbf+rq)"],
 )
-def test_rff_mmd2_gradient_matches_finite_differences(kernel):
+@fast_and_numpy
+@pytest.mark.parametrize("d", [2, 7])
+def test_rff_mmd2_gradient_matches_finite_differences(kernel, fast, d):
     rng = np.random.default_rng(3)
-    X = rng.standard_normal((6, 2))
-    Y = rng.standard_normal((40, 2)) + [1.0, 0.0]
+    X = rng.standard_normal((6, d))
+    Y = rng.standard_normal((40, d)) + np.eye(1, d)
     rff = RandomFourierFeatures(kernel, 200, random_state=4).fit(Y)
-    e = rff.mean_embedding(Y)
-    value, grad = rff_mmd2_and_gradient(X, rff, e)
+    e = rff.mean_embedding(Y, fast=fast)
+    value, grad = rff_mmd2_and_gradient(X, rff, e, fast=fast)
     # the value is the biased MMD^2 under the approximate kernel phi(x) . phi(y)
     Kxx, Kyy, Kxy = rff.approximate_kernel(X), rff.approximate_kernel(Y), rff.approximate_kernel(X, Y)
     assert value == pytest.approx(Kxx.mean() + Kyy.mean() - 2 * Kxy.mean(), rel=1e-10)
-    G = numerical_gradient(lambda Z: rff_mmd2_and_gradient(Z, rff, e)[0], X)
+    G = numerical_gradient(lambda Z: rff_mmd2_and_gradient(Z, rff, e, fast=fast)[0], X)
     assert np.abs(G).max() > 1e-3
     np.testing.assert_allclose(grad, G, rtol=1e-5, atol=1e-6 * np.abs(G).max())
 
 
-def test_rff_mmd2_and_gradient_vanishes_on_the_target():
+@fast_and_numpy
+def test_rff_mmd2_and_gradient_vanishes_on_the_target(fast):
     Y = np.random.default_rng(1).standard_normal((100, 2))
     rff = RandomFourierFeatures(RBF(1.0), 100, random_state=0).fit(Y)
-    value, grad = rff_mmd2_and_gradient(Y, rff, rff.mean_embedding(Y))
+    value, grad = rff_mmd2_and_gradient(Y, rff, rff.mean_embedding(Y, fast=fast), fast=fast)
     assert value == pytest.approx(0.0, abs=1e-14)
     np.testing.assert_allclose(grad, 0.0, atol=1e-14)
 
@@ -145,6 +153,32 @@ def test_dimension_mismatch_is_a_value_error():
         rff.mean_embedding(np.zeros((4, 1)))
     with pytest.raises(ValueError, match=r"X with 2 .*Y with 3"):
         rff_mmd2(np.zeros((4, 2)), np.zeros((4, 3)), RBF(1.0))
+
+
+@pytest.mark.parametrize("block_size, exc", [(0, ValueError), (2.5, TypeError)])
+def test_bad_block_size(block_size, exc):
+    rff = RandomFourierFeatures(RBF(1.0), 10, random_state=0).fit(np.zeros((3, 2)))
+    for fast in (True, False):
+        with pytest.raises(exc, match="block_size"):
+            rff.mean_embedding(np.zeros((3, 2)), block_size=block_size, fast=fast)
+
+
+@stationary_kernels
+@pytest.mark.parametrize("n, D, d, block_size", [(3, 5, 1, 8192), (257, 700, 2, 100), (90, 300, 8, 64)])
+def test_fast_path_equals_numpy_path(kernel, n, D, d, block_size):
+    # the fused loops of lecturekit._fast (more cases in tests/test_fast.py); without
+    # numba both calls run the numpy code
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((n, d))
+    Y = rng.standard_normal((2 * n + 1, d)) + 0.5
+    rff = RandomFourierFeatures(kernel, D, random_state=6).fit(Y)
+    e_fast = rff.mean_embedding(Y, block_size=block_size)
+    e_ref = rff.mean_embedding(Y, block_size=block_size, fast=False)
+    np.testing.assert_allclose(e_fast, e_ref, rtol=1e-10, atol=1e-12 * np.abs(e_ref).max())
+    v_fast, g_fast = rff_mmd2_and_gradient(X, rff, e_ref)
+    v_ref, g_ref = rff_mmd2_and_gradient(X, rff, e_ref, fast=False)
+    assert v_fast == pytest.approx(v_ref, rel=1e-10, abs=1e-15)
+    np.testing.assert_allclose(g_fast, g_ref, rtol=1e-9, atol=1e-10 * np.abs(g_ref).max())
 
 
 @pytest.mark.parametrize("n_features, exc", [(0, ValueError), (-5, ValueError), (10.5, TypeError), ("10", TypeError)])

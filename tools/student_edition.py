@@ -163,6 +163,8 @@ def write_sources():
     index = SRC / "book" / "index.md"
     text = index.read_text(encoding="utf-8")
     title_end = text.index("\n") + 1
+    text = text.replace("closes with exercises and worked solutions.",
+                        "closes with exercises that check themselves.")
     index.write_text(text[:title_end] + NOTICE + text[title_end:], encoding="utf-8")
     for path in sorted((ROOT / "book").glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
