@@ -8,19 +8,10 @@ from scipy import stats
 
 import lecturekit as lk
 from lecturekit.exercises import _core
+from exercise_checks import fails_with  # noqa: E402
 
 check = lk.exercises.check
 NAMES = ["ch2-affine-density", "ch2-laplace-quantile", "ch2-laplace", "ch2-rotation"]
-
-
-def fails_with(name, answer, *words):
-    """Check ``answer``, assert that it fails and that the message has every word."""
-    result = check(name, answer, verbose=False)
-    assert not result, f"{name} accepted a wrong answer"
-    text = " ".join(result.message.split())      # the hint is wrapped over lines
-    for word in words:
-        assert word in text, f"{word!r} not in:\n{result.message}"
-    return result
 
 
 def test_the_chapter_registers_its_checks():

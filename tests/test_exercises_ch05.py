@@ -6,20 +6,9 @@ from scipy import linalg
 
 import lecturekit as lk
 from lecturekit.exercises import _core
+from exercise_checks import fails_with as _fails_with  # noqa: E402
 
 EPS = 1e-8
-
-
-def _fails_with(name, answer, *words, case=None):
-    """Assert that ``answer`` fails check ``name`` and that the report contains ``words``."""
-    result = lk.exercises.check(name, answer, verbose=False)
-    assert not result, f"{name}: a wrong answer passed"
-    message = " ".join(result.message.split())   # the hint is wrapped over lines
-    for word in words:
-        assert word in message, f"{word!r} not in the report:\n{result.message}"
-    if case is not None:
-        assert result.failed_case == case, result.message
-    return result
 
 
 def _factor(Q):

@@ -9,17 +9,9 @@ from sklearn.decomposition import PCA
 
 import lecturekit as lk
 from lecturekit.exercises import _core, ch07
+from exercise_checks import fails_with  # noqa: E402
 
 NAMES = ["ch7-pca", "ch7-timing", "ch7-one-pass", "ch7-dataset"]
-
-
-def fails_with(name, answer, *words):
-    result = lk.exercises.check(name, answer, verbose=False)
-    assert not result, f"{name} accepted a wrong answer"
-    text = " ".join(result.message.split())       # the hint is wrapped over lines
-    for word in words:
-        assert word in text, f"{word!r} not in:\n{result.message}"
-    return result
 
 
 def test_registered_for_chapter_7():
