@@ -28,7 +28,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-__all__ = ["packages", "version_tuple", "main"]
+__all__ = ["main", "packages", "version_tuple", "Package"]
 
 SUPPORTED_PYTHON = ((3, 10), (3, 13))
 
