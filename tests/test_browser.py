@@ -790,3 +790,21 @@ def test_every_check_runs_in_its_chapter(built_book, edition):
                     f"{path.name}: no starter runs the check {name}"
                 assert f"\u2717 {name}:" not in html, \
                     f"{path.name}: the student page shows the check's verdict on an empty answer"
+
+
+def test_student_edition_offers_all_exercise_notebooks(built_book, edition):
+    import zipfile
+
+    zips = list((built_book / "_downloads").glob("*/exercise-notebooks.zip"))
+    if edition.name == "instructor":
+        assert not zips
+        return
+    assert len(zips) == 1, zips
+    index = (built_book / "book" / "index.html").read_text(errors="replace")
+    assert "exercise-notebooks.zip" in index, "the front page does not link the notebooks"
+    with zipfile.ZipFile(zips[0]) as bundle:
+        names = sorted(bundle.namelist())
+        assert names == [f"exercise-notebooks/{p.name}" for p in _chapter_notebooks()]
+        for name in names:
+            text = bundle.read(name).decode()
+            assert "{solution-start}" not in text and "lk.exercises.check(" in text, name

@@ -18,9 +18,10 @@ Usage::
     .venv/bin/python tools/student_edition.py             # sources and notebooks only
     .venv/bin/python tools/student_edition.py --build     # ... and the HTML book
 
-It writes ``_build/student/src/`` (the sources of the student book),
-``_build/student/notebooks/`` (the exercise notebooks, for download and for
-tests/test_student_edition.py) and, with ``--build``, ``_build/student/_build/html/``.
+It writes ``_build/student/src/`` (the sources of the student book, with all
+exercise notebooks zipped into ``book/exercise-notebooks.zip`` for the front page's
+download link), ``_build/student/notebooks/`` (the exercise notebooks) and, with
+``--build``, ``_build/student/_build/html/``.
 """
 
 import argparse
@@ -30,6 +31,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "student"
@@ -40,13 +42,15 @@ START = re.compile(r"^```\{solution-start\}")
 END = re.compile(r"^```\{solution-end\}")
 FENCE = re.compile(r"^```\s*$")
 STARTER_TAG = "remove-output"
+ZIP_NAME = "exercise-notebooks.zip"  # every student notebook, linked from the front page
 
 NOTICE = """
 ```{admonition} Student edition
 :class: tip
 This edition has no solutions. Under each exercise there is a starter cell: download
-the chapter as a notebook (the download button at the top of each page), fill in the
-`...`, and run the cell. The check at its end,
+the chapter as a notebook (the download button at the top of each page), or all
+chapters at once: {download}`exercise-notebooks.zip`. Fill in the `...` and run
+the cell. The check at its end,
 `lk.exercises.check(...)`, runs your answer on several cases and tells you whether it
 is right, and if not, which case failed and why.
 ```
@@ -166,12 +170,14 @@ def write_sources():
     text = text.replace("closes with exercises and worked solutions.",
                         "closes with exercises that check themselves.")
     index.write_text(text[:title_end] + NOTICE + text[title_end:], encoding="utf-8")
-    for path in sorted((ROOT / "book").glob("*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        student = strip_solutions(nb, path.name)
-        text = json.dumps(student, indent=1, ensure_ascii=False) + "\n"
-        (SRC / "book" / path.name).write_text(text, encoding="utf-8")
-        (NOTEBOOKS / path.name).write_text(text, encoding="utf-8")
+    with zipfile.ZipFile(SRC / "book" / ZIP_NAME, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted((ROOT / "book").glob("*.ipynb")):
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            student = strip_solutions(nb, path.name)
+            text = json.dumps(student, indent=1, ensure_ascii=False) + "\n"
+            (SRC / "book" / path.name).write_text(text, encoding="utf-8")
+            (NOTEBOOKS / path.name).write_text(text, encoding="utf-8")
+            bundle.writestr(f"exercise-notebooks/{path.name}", text)
 
 
 def build():
