@@ -15,6 +15,7 @@ Modules mirror the book's chapters:
 - ``lecturekit.transport``: the transport solver ``KernelTransport`` (chapter 6)
 - ``lecturekit.datasets``: toy data sets and the 8x8 digits
 - ``lecturekit.metrics``: held-out quality of generated samples
+- ``lecturekit.baselines``: simple generative models to compare with
 - ``lecturekit.plotting``: figures and animations
 - ``lecturekit.widgets``: an interactive explorer
 - ``lecturekit.exercises``: checks for the exercises of every chapter
@@ -29,6 +30,7 @@ Examples
 """
 
 from . import (
+    baselines,
     datasets,
     exercises,
     features,
@@ -41,6 +43,7 @@ from . import (
     transport,
     widgets,
 )
+from .baselines import *  # noqa: F401,F403
 from .datasets import *  # noqa: F401,F403
 from .features import *  # noqa: F401,F403
 from .kernels import *  # noqa: F401,F403

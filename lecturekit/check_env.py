@@ -13,7 +13,7 @@ Examples
 >>> from lecturekit import check_env
 >>> rows = check_env.packages()
 >>> [r.name for r in rows if r.required]
-['numpy', 'scipy', 'matplotlib', 'tqdm', 'numba', 'threadpoolctl']
+['numpy', 'scipy', 'matplotlib', 'tqdm', 'numba', 'threadpoolctl', 'scikit-learn']
 >>> check_env.version_tuple("1.26.4rc1")
 (1, 26, 4)
 """
@@ -35,8 +35,9 @@ SUPPORTED_PYTHON = ((3, 10), (3, 13))
 #: the dependencies of pyproject.toml, with their minimum versions
 #: (tests/test_check_env.py checks that the two lists agree)
 REQUIRED = {"numpy": "1.23", "scipy": "1.9", "matplotlib": "3.6", "tqdm": "4.60",
-            "numba": "0.59", "threadpoolctl": "3.1"}
-PURPOSE = {"numba": "the fast loops (without it, slow NumPy code)",
+            "numba": "0.59", "threadpoolctl": "3.1", "scikit-learn": "1.1"}
+PURPOSE = {"scikit-learn": "the classifier two-sample test, the baselines, the digits",
+           "numba": "the fast loops (without it, slow NumPy code)",
            "threadpoolctl": "one BLAS thread while fitting", "tqdm": "progress bars"}
 
 #: distribution name -> module name, where they differ
@@ -45,7 +46,6 @@ MODULE_NAMES = {"scikit-learn": "sklearn", "jupyter-book": "jupyter_book"}
 #: optional packages: minimum version (the extras of pyproject.toml) and what they are for
 OPTIONAL = {
     "ipywidgets": ("8", "the interactive explorer (extra [widgets])"),
-    "scikit-learn": ("1.1", "the 8x8 digits, chapter 7 (extra [digits])"),
     "ipykernel": (None, "running the notebooks in Jupyter"),
     "nbval": (None, "running the notebooks as tests (instructors)"),
     "jupyter-book": (None, "building the book (instructors)"),

@@ -1,11 +1,13 @@
 """Toy data sets and the 8x8 digits (book chapter 1, and the experiments of chapter 7).
 
 Every toy sampler draws ``n_samples`` points *independently* from a fixed
-distribution on the plane: a random position along a curve (or a random
+distribution: a random position along a curve or surface (or a random
 component of a mixture) plus Gaussian noise. Two calls with different seeds
 give different samples, and the rows come in random order, never sorted along
-the curve. All toy sets are returned as float64 arrays of shape
-``(n_samples, 2)`` and lie roughly within ``[-4, 4]^2``.
+the curve. The toy sets of :data:`TOY_DATASETS` lie in the plane: float64
+arrays of shape ``(n_samples, 2)``, roughly within ``[-4, 4]^2``. Those of
+:data:`TOY_DATASETS_ND` have more dimensions (3 and 8, the number in the name)
+and the same spread, a standard deviation of about 1 to 2 per feature.
 
 ================  ============================================================
 name              distribution
@@ -18,6 +20,10 @@ name              distribution
 ``2spirals``      two interleaved spirals
 ``checkerboard``  uniform on the black squares of a 4 x 4 board
 ``swissroll``     the two-dimensional Swiss roll, a single spiral
+``swissroll3d``   the classic Swiss roll in 3-D: that spiral, rolled along a
+                  uniform height (shape ``(n_samples, 3)``)
+``blobs8d``       five Gaussian blobs in 8-D, of unequal widths and weights
+                  (shape ``(n_samples, 8)``)
 ================  ============================================================
 """
 
@@ -33,7 +39,7 @@ from ._validation import (
     check_samples,
 )
 
-__all__ = ["TOY_DATASETS", "make_toy", "load_digits", "train_test_split"]
+__all__ = ["TOY_DATASETS", "TOY_DATASETS_ND", "make_toy", "load_digits", "train_test_split"]
 
 
 def _angle_points(radius, angle):
@@ -96,7 +102,37 @@ def _swissroll(n, rng):
     return np.column_stack([t * np.cos(t), t * np.sin(t)]) / 5.0
 
 
-# name -> (sampler, default noise standard deviation)
+def _swissroll_3d(n, rng):
+    # The classic roll (t cos t, height, t sin t): the 2-D swiss roll in the first and
+    # third coordinates, a uniform height in [-2, 2] in the second.
+    t = 1.5 * np.pi * (1.0 + 2.0 * rng.random(n))
+    height = rng.uniform(-2.0, 2.0, size=n)
+    return np.column_stack([t * np.cos(t) / 5.0, height, t * np.sin(t) / 5.0])
+
+
+# The blobs of "blobs8d": centres drawn once as np.random.default_rng(4).standard_normal((5, 8)),
+# scaled so that the closest two are 3.6 apart, centred on their weighted mean and rounded.
+# Pairwise distances 3.6 to 7.2: at least 4 times the widest blob's standard deviation (0.9).
+_BLOB_CENTRES = np.array([
+    [0.32, -0.29, 1.46, 0.35, -1.65, 0.53, -0.01, -0.57],
+    [-0.89, 0.24, -0.35, 1.51, 0.82, 1.18, -1.11, 2.09],
+    [-1.27, 1.33, -1.06, -1.6, -0.41, -0.31, 1.26, -0.89],
+    [3.02, -2.38, -0.65, -1.61, 1.4, -2.14, 0.34, -0.49],
+    [-0.73, 1.18, -0.42, 0.79, 1.63, -0.7, -0.23, -1.01],
+])
+_BLOB_WEIGHTS = np.array([0.3, 0.25, 0.2, 0.15, 0.1])
+# each blob's standard deviation, as a multiple of ``noise`` (default 0.9, the widest blob's)
+_BLOB_RELATIVE_SD = np.array([0.5, 0.8, 0.6, 1.0, 0.7])
+
+
+def _blobs_8d(n, rng):
+    # Returns the centres and each point's noise multiplier: make_toy adds the noise.
+    blob = rng.choice(len(_BLOB_WEIGHTS), size=n, p=_BLOB_WEIGHTS)
+    return _BLOB_CENTRES[blob], _BLOB_RELATIVE_SD[blob]
+
+
+# name -> (sampler, default noise standard deviation). A sampler returns the noiseless
+# points, shape (n, d), or a pair (points, noise multiplier per point of shape (n,)).
 _SAMPLERS = {
     "moons": (_moons, 0.1),
     "circles": (_circles, 0.08),
@@ -106,41 +142,53 @@ _SAMPLERS = {
     "2spirals": (_two_spirals, 0.1),
     "checkerboard": (_checkerboard, 0.0),
     "swissroll": (_swissroll, 0.15),
+    "swissroll3d": (_swissroll_3d, 0.15),
+    "blobs8d": (_blobs_8d, 0.9),
 }
 
-#: The names accepted by :func:`make_toy`.
-TOY_DATASETS = tuple(_SAMPLERS)
+#: The two-dimensional toy sets of :func:`make_toy`.
+TOY_DATASETS = ("moons", "circles", "rings", "8gaussians", "pinwheel", "2spirals",
+                "checkerboard", "swissroll")
+#: The toy sets of :func:`make_toy` in more than two dimensions.
+TOY_DATASETS_ND = ("swissroll3d", "blobs8d")
 
 
 def _toy_key(name):
     if not isinstance(name, str):
         raise TypeError(
-            f"name must be the name of a toy data set, one of {list(TOY_DATASETS)}, "
+            f"name must be the name of a toy data set, one of "
+            f"{list(TOY_DATASETS + TOY_DATASETS_ND)}, "
             f"got {name!r} of type {type(name).__name__}; e.g. make_toy('moons', 500)."
         )
     key = name.strip().lower().replace("_", "").replace("-", "").replace(" ", "")
     if key not in _SAMPLERS:
         raise ValueError(
             f"unknown toy data set {name!r}; the name must be one of "
-            f"{list(TOY_DATASETS)}, e.g. make_toy('moons', 500)."
+            f"{list(TOY_DATASETS + TOY_DATASETS_ND)}, e.g. make_toy('moons', 500)."
         )
     return key
 
 
 def make_toy(name, n_samples, random_state=None, noise=None):
-    """Draw ``n_samples`` i.i.d. points from a two-dimensional toy distribution.
+    """Draw ``n_samples`` i.i.d. points from a toy distribution (2-D, or 3-D and 8-D).
 
     Each point is ``y = c + noise * e`` where ``c`` is drawn at random from the
     noiseless shape (a uniform angle on a circle, a uniform position along a
-    spiral, one of eight centres, ...) and ``e ~ N(0, I_2)``; see the table in
-    the module docstring and book chapter 1.
+    spiral, one of eight centres, ...) and ``e ~ N(0, I_d)``; see the table in
+    the module docstring and book chapter 1. For ``"blobs8d"`` the noise of a
+    point of blob ``k`` is ``noise * s_k * e``, with the blobs' relative widths
+    ``s_k`` = 0.5, 0.8, 0.6, 1.0 and 0.7 (weights 0.3, 0.25, 0.2, 0.15 and 0.1),
+    so that the blobs differ in width; their centres are fixed, 3.6 to 7.2
+    apart.
 
     Parameters
     ----------
     name : str
-        One of :data:`TOY_DATASETS`: ``"moons"``, ``"circles"``, ``"rings"``,
-        ``"8gaussians"``, ``"pinwheel"``, ``"2spirals"``, ``"checkerboard"``,
-        ``"swissroll"`` (case, ``_``, ``-`` and spaces are ignored).
+        One of :data:`TOY_DATASETS`, the two-dimensional sets: ``"moons"``,
+        ``"circles"``, ``"rings"``, ``"8gaussians"``, ``"pinwheel"``,
+        ``"2spirals"``, ``"checkerboard"``, ``"swissroll"``; or one of
+        :data:`TOY_DATASETS_ND`: ``"swissroll3d"`` (3-D), ``"blobs8d"`` (8-D).
+        Case, ``_``, ``-`` and spaces are ignored.
     n_samples : int
         The number of points, ``>= 1``.
     random_state : None, int or numpy.random.Generator
@@ -149,12 +197,15 @@ def make_toy(name, n_samples, random_state=None, noise=None):
         The standard deviation of the Gaussian noise ``e``, in the units of the
         returned data (``>= 0``). ``None`` uses the data set's default: 0.1 for
         moons, 0.08 for circles and rings, 0.35 for 8gaussians, 0.2 for
-        pinwheel, 0.1 for 2spirals, 0 for checkerboard and 0.15 for swissroll.
+        pinwheel, 0.1 for 2spirals, 0 for checkerboard, 0.15 for swissroll and
+        swissroll3d, and 0.9 for blobs8d (the widest blob's standard deviation;
+        ``noise=0`` gives the five centres).
 
     Returns
     -------
-    Y : ndarray of shape (n_samples, 2)
-        The samples, float64, in random order.
+    Y : ndarray of shape (n_samples, n_features)
+        The samples, float64, in random order; ``n_features`` is 2 for the
+        sets of :data:`TOY_DATASETS`, 3 for swissroll3d and 8 for blobs8d.
 
     Examples
     --------
@@ -165,6 +216,10 @@ def make_toy(name, n_samples, random_state=None, noise=None):
     True
     >>> bool(np.abs(make_toy("checkerboard", 1000, random_state=0)).max() <= 4.0)
     True
+    >>> make_toy("swissroll3d", 500, random_state=0).shape
+    (500, 3)
+    >>> len(np.unique(make_toy("blobs8d", 500, random_state=0, noise=0), axis=0))
+    5
     """
     key = _toy_key(name)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
@@ -182,8 +237,11 @@ def make_toy(name, n_samples, random_state=None, noise=None):
             ) from None
     rng = check_random_state(random_state)
     Y = sampler(n_samples, rng)
+    relative_noise = 1.0
+    if isinstance(Y, tuple):  # (points, noise multiplier per point)
+        Y, relative_noise = Y[0], Y[1][:, None]
     if noise > 0:
-        Y = Y + noise * rng.standard_normal(Y.shape)
+        Y = Y + noise * relative_noise * rng.standard_normal(Y.shape)
     return np.ascontiguousarray(Y, dtype=np.float64)
 
 

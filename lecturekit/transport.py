@@ -47,7 +47,7 @@ from .mmd import kernel_sum, median_heuristic, mmd2_and_gradient
 from .representer import cholesky_with_nugget
 
 __all__ = ["KernelTransport", "TransportProblem", "ConvergenceWarning", "default_mmd_kernel",
-           "default_map_kernel", "default_latent_kernel"]
+           "default_map_kernel", "default_latent_kernel", "lecture_map_params"]
 
 #: Largest dense ``n_reference x n_reference`` factor built without inducing points.
 MAX_DENSE_BYTES = 2 * 1024**3
@@ -59,12 +59,19 @@ AUTO_REDUCE_ABOVE = 8
 #: ``n_components="auto"`` keeps the principal components with more variance than an
 #: average feature (the Kaiser-Guttman rule), at most this many.
 AUTO_MAX_COMPONENTS = 16
+#: With ``n_reference=None`` and ``n_inducing="auto"`` in the data space: this many Gaussian
+#: reference points, and the map expanded on this many of them (inducing points).
+AUTO_N_REFERENCE = 3000
+AUTO_N_INDUCING = 500
+#: The reference count of a reduced (latent) space fit with ``n_reference=None``: ``min(n, 1000)``.
+LATENT_N_REFERENCE = 1000
 #: Defaults of ``reg`` and ``tol`` in the data space, and what replaces them in a reduced space.
-DEFAULT_REG, LATENT_REG = 1e-4, 1e-7
+DEFAULT_REG, LATENT_REG = 1e-8, 1e-7
 DEFAULT_TOL, LATENT_TOL = 1e-6, 1e-4
 FILE_FORMAT = "lecturekit.KernelTransport"
-#: Version 2 added ``n_components`` and the fitted attributes of the reduction.
-FILE_VERSION = 2
+#: Version 2 added ``n_components`` and the fitted attributes of the reduction; version 3
+#: allows ``n_inducing="auto"`` (3000 reference points, 500 inducing points).
+FILE_VERSION = 3
 
 
 class ConvergenceWarning(UserWarning):
@@ -91,14 +98,45 @@ def default_mmd_kernel(n_dims):
 
 
 def default_map_kernel(n_dims):
-    """The default map kernel ``Q``: ``RBF(sqrt(n_dims) / 2)`` on the Gaussian reference space.
+    """The default map kernel ``Q``: ``RBF(sqrt(n_dims) / 4)`` on the Gaussian reference space.
+
+    The lengthscale is the width over which the map may change its direction.
+    A quarter of ``sqrt(n_dims)`` (in 2-D, 0.35 standard deviations of the
+    reference Gaussian) lets one smooth map bend a Gaussian into thin curved
+    structures such as spirals or rings; with ``AUTO_N_REFERENCE`` reference
+    points for ``AUTO_N_INDUCING`` inducing points (see
+    :class:`KernelTransport`) the short lengthscale does not let the map
+    overfit its reference points. (Until lecturekit 0.1.0 the default was
+    ``sqrt(n_dims) / 2``, which blurs such structure.)
 
     Examples
     --------
     >>> default_map_kernel(4)
-    RBF(lengthscale=1.0)
+    RBF(lengthscale=0.5)
     """
-    return RBF(round(float(np.sqrt(n_dims) / 2.0), 12))
+    return RBF(round(float(np.sqrt(n_dims) / 4.0), 12))
+
+
+def lecture_map_params(n_dims):
+    """The settings of the lecture's map: one dense representer map with a smooth kernel.
+
+    ``dict(n_inducing=None, reg=1e-4, map_kernel=RBF(sqrt(n_dims) / 2))``, to
+    pass to :class:`KernelTransport` as ``KernelTransport(**lecture_map_params(d))``.
+    The map is expanded on every reference point (``min(len(Y), 1000)`` of them
+    unless ``n_reference`` is given), as in the lecture's representer formula;
+    these were the defaults of lecturekit 0.1.0. The book's chapters 4 to 6 use
+    them to follow the lecture; chapter 6 shows why the defaults now differ
+    (fresh samples of such a map blur thin structure, see
+    :func:`default_map_kernel`).
+
+    Examples
+    --------
+    >>> lecture_map_params(2)
+    {'n_inducing': None, 'reg': 0.0001, 'map_kernel': RBF(lengthscale=0.707106781187)}
+    """
+    n_dims = check_int(n_dims, "n_dims", minimum=1)
+    return {"n_inducing": None, "reg": 1e-4,
+            "map_kernel": RBF(round(float(np.sqrt(n_dims) / 2.0), 12))}
 
 
 def default_latent_kernel(latent):
@@ -252,24 +290,34 @@ class KernelTransport:
         The kernel ``Q`` of the map's RKHS norm. None: in the data space,
         :func:`default_map_kernel`, ``RBF(sqrt(d) / 2)``; in a reduced space
         the same ``RBF(median / 2)`` as the MMD.
-    reg : float, default 1e-4
-        ``lambda >= 0``, the weight of the RKHS penalty. When a reduction is
-        active, the default value 1e-4 is replaced by 1e-7: in a latent space
-        of 10 to 16 dimensions the reference points are further apart and the
-        map needs a much weaker penalty (the early stop of ``tol`` then keeps
-        it smooth); pass any other value to use it as given. The value used is
-        ``reg_``.
+    reg : float, default 1e-8
+        ``lambda >= 0``, the weight of the RKHS penalty (on the objective
+        divided by its starting value, see ``tol``). The default is weak: with
+        many more reference points than inducing points the map is kept from
+        overfitting by its few degrees of freedom, and the penalty only keeps
+        the problem well posed. When a reduction is active, the default value
+        is replaced by 1e-7 (``LATENT_REG``); pass any other value to use it as
+        given. The value used is ``reg_``.
     residual : bool, default True
         Learn ``x -> x + T(x)`` (True) or ``x -> T(x)`` (False).
     n_reference : int or None
-        Number of Gaussian reference points ``n``. None: ``min(len(Y), 1000)``.
+        Number of Gaussian reference points ``n``. None: 3000
+        (``AUTO_N_REFERENCE``) when ``n_inducing="auto"`` and the map acts on
+        the data space; ``min(len(Y), 1000)`` otherwise.
     n_features : int or None
         If given, the MMD uses ``n_features`` random Fourier frequencies (the
         target is embedded once, in one pass). None: the exact MMD, unless
         ``len(Y) > 20000``, where 2000 random features are used.
-    n_inducing : int or None
-        If given, the map is restricted to this many inducing points (the first
-        ``n_inducing`` reference points): memory ``O(n m)`` instead of ``O(n^2)``.
+    n_inducing : "auto", int or None, default "auto"
+        If an int ``m``, the map is restricted to ``m`` inducing points (the first
+        ``m`` reference points): ``T(x) = Q(x, U) c``, memory ``O(n m)`` instead
+        of ``O(n^2)``. None: the map is expanded on every reference point, the
+        representer map of the lecture. "auto": with ``n_reference=None`` in the
+        data space, 500 inducing points (``AUTO_N_INDUCING``) for 3000 reference
+        points; otherwise None. Six reference points per degree of freedom make
+        the fitted map generalise: the MMD is matched on points the map cannot
+        move one by one, so fresh Gaussian points land where the reference
+        points do (the book's chapter 6 shows the difference).
     standardize : bool, default True
         Fit on data centred and scaled per feature; samples are mapped back to
         data coordinates. A constant feature of the data is reproduced exactly
@@ -395,7 +443,7 @@ class KernelTransport:
         residual=True,
         n_reference=None,
         n_features=None,
-        n_inducing=None,
+        n_inducing="auto",
         standardize=True,
         max_iter=500,
         tol=DEFAULT_TOL,
@@ -460,14 +508,27 @@ class KernelTransport:
                 )
         reg = check_nonnegative(self.reg, "reg")
         max_iter = check_int(self.max_iter, "max_iter", minimum=1)
+        n_components = self._validate_n_components(n_data, n_dims)
         n_ref = check_int(self.n_reference, "n_reference", minimum=2, allow_none=True)
+        auto_inducing = isinstance(self.n_inducing, str) and self.n_inducing == "auto"
+        if isinstance(self.n_inducing, str) and not auto_inducing:
+            raise ValueError(
+                f"n_inducing must be 'auto', None or an integer >= 1, got {self.n_inducing!r}; "
+                f"use 'auto' for the default, None to expand the map on every reference point."
+            )
+        n_inducing = None if auto_inducing else check_int(
+            self.n_inducing, "n_inducing", minimum=1, allow_none=True)
         if n_ref is None:
-            n_ref = min(n_data, 1000)
+            if n_components is None and auto_inducing:
+                # many more reference points than inducing points: the map cannot fit
+                # individual reference points, so what it learns holds between them too
+                n_ref, n_inducing = AUTO_N_REFERENCE, AUTO_N_INDUCING
+            else:
+                n_ref = min(n_data, LATENT_N_REFERENCE)
         n_ref = max(n_ref, 2)
         n_features = check_int(self.n_features, "n_features", minimum=1, allow_none=True)
         if n_features is None and self.n_features is None and n_data > AUTO_FEATURES_ABOVE:
             n_features = AUTO_N_FEATURES
-        n_inducing = check_int(self.n_inducing, "n_inducing", minimum=1, allow_none=True)
         if n_inducing is not None and n_inducing > n_ref:
             raise ValueError(
                 f"n_inducing must be at most n_reference = {n_ref}, got {n_inducing}; "
@@ -490,7 +551,6 @@ class KernelTransport:
             raise TypeError(f"standardize must be True or False, got {self.standardize!r}.")
         if self.callback is not None and not callable(self.callback):
             raise TypeError(f"callback must be callable or None, got {self.callback!r}.")
-        n_components = self._validate_n_components(n_data, n_dims)
         return reg, max_iter, n_ref, n_features, n_inducing, tol, n_components
 
     def _validate_n_components(self, n_data, n_dims):

@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from lecturekit.datasets import TOY_DATASETS, load_digits, make_toy, train_test_split
+import lecturekit as lk
+from lecturekit.datasets import (
+    TOY_DATASETS,
+    TOY_DATASETS_ND,
+    load_digits,
+    make_toy,
+    train_test_split,
+)
+
+DIMENSIONS_ND = {"swissroll3d": 3, "blobs8d": 8}
 
 
 @pytest.mark.parametrize("name", TOY_DATASETS)
@@ -18,7 +27,28 @@ def test_shape_dtype_and_scale(name):
     assert np.all(np.abs(Y.mean(axis=0)) < 0.6)
 
 
-@pytest.mark.parametrize("name", TOY_DATASETS)
+@pytest.mark.parametrize("name", TOY_DATASETS_ND)
+def test_nd_shape_dtype_and_scale(name):
+    Y = make_toy(name, 2000, random_state=0)
+    assert Y.shape == (2000, DIMENSIONS_ND[name])
+    assert Y.dtype == np.float64 and Y.flags.c_contiguous
+    assert np.all(np.isfinite(Y))
+    # the same spread as the 2-D sets, in every feature
+    assert np.all(Y.std(axis=0) > 0.5) and np.all(Y.std(axis=0) < 3.0)
+    assert np.quantile(np.abs(Y), 0.99) <= 4.0
+    assert np.all(np.abs(Y.mean(axis=0)) < 0.6)
+
+
+def test_the_lists_of_names():
+    # other code loops over TOY_DATASETS and assumes 2-D data
+    for name in TOY_DATASETS:
+        assert make_toy(name, 5, random_state=0).shape == (5, 2)
+    assert TOY_DATASETS_ND == ("swissroll3d", "blobs8d")
+    assert not set(TOY_DATASETS) & set(TOY_DATASETS_ND)
+    assert lk.TOY_DATASETS_ND == TOY_DATASETS_ND and "TOY_DATASETS_ND" in lk.datasets.__all__
+
+
+@pytest.mark.parametrize("name", TOY_DATASETS + TOY_DATASETS_ND)
 def test_same_seed_same_samples_other_seed_differs(name):
     a = make_toy(name, 300, random_state=3)
     b = make_toy(name, 300, random_state=3)
@@ -29,7 +59,7 @@ def test_same_seed_same_samples_other_seed_differs(name):
     assert np.array_equal(gen, a)
 
 
-@pytest.mark.parametrize("name", TOY_DATASETS)
+@pytest.mark.parametrize("name", TOY_DATASETS + TOY_DATASETS_ND)
 def test_iid_not_sorted_along_the_curve(name):
     Y = make_toy(name, 2000, random_state=0, noise=0.0)
     # evenly spaced or sorted points have small steps between consecutive rows;
@@ -39,7 +69,7 @@ def test_iid_not_sorted_along_the_curve(name):
     random_pairs = np.linalg.norm(Y[rng.permutation(2000)] - Y, axis=1).mean()
     assert steps > 0.8 * random_pairs
     # and the points are not on a fixed grid: no duplicated positions
-    assert len(np.unique(Y.round(10), axis=0)) > 1900 or name == "8gaussians"
+    assert len(np.unique(Y.round(10), axis=0)) > 1900 or name in ("8gaussians", "blobs8d")
 
 
 def test_eight_gaussians_noiseless_is_eight_centres_in_random_order():
@@ -63,6 +93,66 @@ def test_noise_zero_lies_on_the_curve():
     assert len(set(((cell[:, 0] + cell[:, 1]) % 2).tolist())) == 1
 
 
+def test_swissroll3d_noiseless_lies_on_the_rolled_surface():
+    Y = make_toy("swissroll3d", 2000, random_state=0, noise=0.0)
+    # (t cos t, height, t sin t) / 5 with t = 5 r in [1.5 pi, 4.5 pi]: the angle is 5 r
+    r = np.hypot(Y[:, 0], Y[:, 2])
+    np.testing.assert_allclose(Y[:, 0], r * np.cos(5.0 * r), atol=1e-12)
+    np.testing.assert_allclose(Y[:, 2], r * np.sin(5.0 * r), atol=1e-12)
+    assert np.all((r >= 1.5 * np.pi / 5.0 - 1e-12) & (r <= 4.5 * np.pi / 5.0 + 1e-12))
+    # the height is uniform on [-2, 2], independent of the position along the roll
+    assert np.all(np.abs(Y[:, 1]) <= 2.0)
+    assert abs(Y[:, 1].std() - 4.0 / np.sqrt(12.0)) < 0.05
+    assert abs(np.corrcoef(Y[:, 1], r)[0, 1]) < 0.1
+
+
+def test_swissroll3d_seen_from_above_is_the_2d_swissroll():
+    # the first and third coordinates have the distribution of "swissroll" (noise included)
+    top = make_toy("swissroll3d", 1000, random_state=0)[:, [0, 2]]
+    flat = make_toy("swissroll", 1000, random_state=1)
+    other = make_toy("swissroll", 1000, random_state=2)
+    floor = lk.energy_distance(other, flat)
+    assert lk.energy_distance(top, flat) < 3.0 * floor + 1e-3
+    # and it is not just any roll: a shifted one is far
+    assert lk.energy_distance(top + 0.5, flat) > 10.0 * floor
+
+
+def test_blobs8d_noiseless_is_five_well_separated_centres_with_their_weights():
+    Y = make_toy("blobs8d", 20000, random_state=0, noise=0.0)
+    centres, counts = np.unique(Y, axis=0, return_counts=True)
+    assert centres.shape == (5, 8)
+    distances = np.linalg.norm(centres[:, None] - centres[None], axis=-1)
+    closest = distances[np.triu_indices(5, 1)].min()
+    # the widest blob has standard deviation 0.9 (the default noise): 4 sd apart or more
+    np.testing.assert_allclose(closest, 3.6, atol=0.01)
+    np.testing.assert_allclose(np.sort(counts / 20000), [0.1, 0.15, 0.2, 0.25, 0.3], atol=0.01)
+    assert np.all(np.abs(counts @ centres / 20000) < 0.05)  # centred on their weighted mean
+
+
+def test_blobs8d_has_five_clusters_of_unequal_widths():
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    # the same seed without noise gives every point's centre: the true blob labels
+    Y = make_toy("blobs8d", 2000, random_state=3)
+    centres = make_toy("blobs8d", 2000, random_state=3, noise=0.0)
+    _, blob = np.unique(centres, axis=0, return_inverse=True)
+    blob = blob.ravel()
+    # k-means with 5 clusters finds the blobs, and 5 is where the inertia stops dropping
+    inertia = {k: KMeans(k, n_init=5, random_state=0).fit(Y).inertia_ for k in (4, 5, 6)}
+    labels = KMeans(5, n_init=5, random_state=0).fit_predict(Y)
+    assert adjusted_rand_score(blob, labels) > 0.98
+    assert inertia[4] / inertia[5] > 1.15 and inertia[5] / inertia[6] < 1.06
+    # unequal widths, and one Gaussian would not do: most of the variance is between blobs
+    widths = np.array([(Y - centres)[blob == k].std() for k in range(5)])
+    assert widths.max() > 1.6 * widths.min()
+    within = np.sum((Y - centres) ** 2) / np.sum((Y - Y.mean(axis=0)) ** 2)
+    assert within < 0.35
+    # noise scales every blob's width
+    half = make_toy("blobs8d", 2000, random_state=3, noise=0.45)  # half the default 0.9
+    np.testing.assert_allclose(half - centres, 0.5 * (Y - centres))
+
+
 def test_noise_changes_the_spread():
     clean = make_toy("circles", 2000, random_state=0, noise=0.0)
     noisy = make_toy("circles", 2000, random_state=0, noise=0.3)
@@ -79,6 +169,12 @@ def test_name_is_forgiving_about_case_and_separators():
     np.testing.assert_array_equal(
         make_toy("Swiss-Roll", 10, random_state=0), make_toy("swissroll", 10, random_state=0)
     )
+    np.testing.assert_array_equal(
+        make_toy("Swiss Roll 3D", 10, random_state=0), make_toy("swissroll3d", 10, random_state=0)
+    )
+    np.testing.assert_array_equal(
+        make_toy("Blobs_8D", 10, random_state=0), make_toy("blobs8d", 10, random_state=0)
+    )
 
 
 def test_unknown_name_lists_the_valid_names():
@@ -86,7 +182,7 @@ def test_unknown_name_lists_the_valid_names():
         make_toy("banana", 10)
     message = str(info.value)
     assert "'banana'" in message
-    for name in TOY_DATASETS:
+    for name in TOY_DATASETS + TOY_DATASETS_ND:
         assert name in message
     with pytest.raises(TypeError, match="moons"):
         make_toy(3, 10)

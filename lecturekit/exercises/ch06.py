@@ -10,7 +10,7 @@ from scipy import stats
 
 from ..datasets import make_toy, train_test_split
 from ..metrics import normalized_mmd
-from ..transport import ConvergenceWarning, KernelTransport
+from ..transport import ConvergenceWarning, KernelTransport, lecture_map_params
 from ._core import Case, register
 
 # ---------------------------------------------------------------------------------
@@ -82,10 +82,10 @@ def _untrained():
 
 
 # ---------------------------------------------------------------------------------
-# ch6-ex-pinwheel: a tuned model that beats the defaults on fresh data
+# ch6-ex-pinwheel: a tuned model that beats the lecture's settings on fresh data
 
 _PW_REFERENCE = 250        # reference points of every fit in the exercise
-_PW_GAIN = 0.85            # the tuned model must score at most this times the defaults
+_PW_GAIN = 0.85            # the tuned model must score at most this times the lecture's settings
 _PW_TEST = 2000            # fresh test points, and samples per score
 _PW_DRAWS = 2              # score draws averaged
 
@@ -100,13 +100,14 @@ def _pinwheel_score(model, test):
 
 @functools.lru_cache(maxsize=1)
 def _pinwheel_setup():
-    # the exercise's data, a fresh test set, and the defaults' fit and score (once)
+    # the exercise's data, a fresh test set, and the lecture settings' fit and score (once)
     pinwheel = make_toy("pinwheel", 1500, random_state=10)
     fit_part, val_part = train_test_split(pinwheel, test_size=1000, random_state=11)
     test = make_toy("pinwheel", _PW_TEST, random_state=606)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        defaults = KernelTransport(n_reference=_PW_REFERENCE, random_state=0).fit(fit_part)
+        defaults = KernelTransport(n_reference=_PW_REFERENCE, random_state=0,
+                                   **lecture_map_params(2)).fit(fit_part)
     return {"pinwheel": pinwheel, "fit": fit_part, "val": val_part, "test": test,
             "reference": defaults.reference_, "score": _pinwheel_score(defaults, test)}
 
@@ -128,7 +129,7 @@ def _judge_pinwheel(model):
     if not model.standardize:
         return ("your model was fitted with standardize=False",
                 "keep the default standardize=True: the lengthscales of K and Q are meant "
-                "for standardised data, as for the defaults you compare with.")
+                "for standardised data, as for the lecture's settings you compare with.")
     if model.n_features_in_ != 2 or not _same_data(model, setup["fit"]):
         if model.n_features_in_ == 2 and _same_data(model, setup["pinwheel"]):
             hint = ("you fitted on all 1500 points: the 1000 validation points must stay "
@@ -142,8 +143,8 @@ def _judge_pinwheel(model):
         return ("your model was not fitted on the 500 fitting points of the exercise", hint)
     if model.reference_.shape != setup["reference"].shape or not np.allclose(
             model.reference_, setup["reference"]):
-        return (f"your model has other reference points than the defaults "
-                f"({model.reference_.shape[0]} points; the defaults use "
+        return (f"your model has other reference points than the lecture's settings "
+                f"({model.reference_.shape[0]} points; the lecture's settings use "
                 f"{_PW_REFERENCE} drawn with random_state=0)",
                 f"compare like with like: fit with n_reference={_PW_REFERENCE} and "
                 "random_state=0. More reference points, or another draw of them, change "
@@ -153,32 +154,32 @@ def _judge_pinwheel(model):
         return ("the score of your samples is not finite",
                 "look at your samples: a tiny lengthscale or reg = 0 can make the fit "
                 "diverge.")
-    what = (f"held-out normalised MMD on fresh data: yours {score:.3f}, the defaults' "
+    what = (f"held-out normalised MMD on fresh data: yours {score:.3f}, the lecture settings' "
             f"{default:.3f}; a clear gain needs at most {_PW_GAIN * default:.3f}, "
-            f"{1 - _PW_GAIN:.0%} below the defaults")
+            f"{1 - _PW_GAIN:.0%} below the lecture's settings")
     if score >= default:
         verdict = "worse than" if score > 1.001 * default else "no better than"
-        return (f"your samples are {verdict} the defaults': " + what,
+        return (f"your samples are {verdict} the lecture settings': " + what,
                 "tune on the validation part, one setting at a time: the pinwheel's arms "
                 "are thin and curved, so ask which lengthscale lets the map bend sharply "
                 "and which one lets the loss see thin structure; then adjust reg.")
     if score > _PW_GAIN * default:
-        return (f"your samples beat the defaults by only {1 - score / default:.0%}: " + what,
+        return (f"your samples beat the lecture's settings by only {1 - score / default:.0%}: " + what,
                 "a gain this small is within the noise of the score and may not survive "
                 "fresh data. Change the lengthscales of K and Q and the weight reg together, "
                 "and compare the validation gain with the noise floor.")
     return None
 
 
-@register("ch6-pinwheel", chapter=6, title="Beat the defaults on the pinwheel",
+@register("ch6-pinwheel", chapter=6, title="Beat the lecture's settings on the pinwheel",
           label="ch6-ex-pinwheel",
           answer="your tuned lk.KernelTransport, fitted on the 500 fitting points with "
                  f"n_reference={_PW_REFERENCE} and random_state=0; it must score at least "
-                 f"{1 - _PW_GAIN:.0%} below the defaults on fresh pinwheel data",
+                 f"{1 - _PW_GAIN:.0%} below the lecture's settings on fresh pinwheel data",
           kind="object")
 def _pinwheel():
     return [Case(f"{_PW_DRAWS} draws of {_PW_TEST} samples of your model against "
-                 f"{_PW_TEST} fresh pinwheel points, compared with the defaults' fit",
+                 f"{_PW_TEST} fresh pinwheel points, compared with the lecture settings' fit",
                  args=None, compare=_judge_pinwheel)]
 
 
