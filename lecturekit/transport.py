@@ -42,7 +42,7 @@ from ._validation import (
     check_samples,
 )
 from .features import RandomFourierFeatures, rff_mmd2_and_gradient
-from .kernels import RBF, Kernel, RationalQuadratic, kernel_from_dict, kernel_to_dict
+from .kernels import RBF, Kernel, RationalQuadratic, kernel_from_dict, kernel_to_dict, sq_dists
 from .mmd import kernel_sum, median_heuristic, mmd2_and_gradient
 from .representer import cholesky_with_nugget
 
@@ -97,24 +97,48 @@ def default_mmd_kernel(n_dims):
     return RationalQuadratic(round(float(np.sqrt(n_dims) / 4.0), 12), 1.0)
 
 
-def default_map_kernel(n_dims):
-    """The default map kernel ``Q``: ``RBF(sqrt(n_dims) / 4)`` on the Gaussian reference space.
+def default_map_kernel(n_dims, inducing=None):
+    """The default map kernel ``Q``: an RBF kernel on the Gaussian reference space.
 
-    The lengthscale is the width over which the map may change its direction.
+    Its lengthscale is the width over which the map may change its direction:
+    ``sqrt(n_dims) / 4``, or, when the ``inducing`` points the map is expanded
+    on are given, the median distance from an inducing point to its fifth
+    nearest neighbour among them if that is larger.
+
     A quarter of ``sqrt(n_dims)`` (in 2-D, 0.35 standard deviations of the
     reference Gaussian) lets one smooth map bend a Gaussian into thin curved
     structures such as spirals or rings; with ``AUTO_N_REFERENCE`` reference
     points for ``AUTO_N_INDUCING`` inducing points (see
     :class:`KernelTransport`) the short lengthscale does not let the map
-    overfit its reference points. (Until lecturekit 0.1.0 the default was
-    ``sqrt(n_dims) / 2``, which blurs such structure.)
+    overfit its reference points. In more dimensions the inducing points are
+    far apart (500 Gaussian points in 8-D are about 1.9 apart from their fifth
+    neighbour, against 0.2 in 2-D), and a kernel narrower than that spacing
+    makes the map a set of isolated bumps that leaves most points where they
+    are; the second rule keeps every point of the reference space under the
+    bumps of several inducing points. (Until lecturekit 0.1.0 the default was
+    ``sqrt(n_dims) / 2``, which blurs thin structure in 2-D.)
+
+    Parameters
+    ----------
+    n_dims : int
+        The dimension of the reference space.
+    inducing : array of shape (m, n_dims), optional
+        The points the map is expanded on (at least 6).
 
     Examples
     --------
     >>> default_map_kernel(4)
     RBF(lengthscale=0.5)
+    >>> U = np.random.default_rng(0).standard_normal((500, 8))
+    >>> default_map_kernel(8, U)  # the spacing of 500 points in 8-D
+    RBF(lengthscale=1.9...)
     """
-    return RBF(round(float(np.sqrt(n_dims) / 4.0), 12))
+    lengthscale = float(np.sqrt(n_dims) / 4.0)
+    if inducing is not None and inducing.shape[0] > 5:
+        D = np.sqrt(np.maximum(sq_dists(inducing, inducing), 0.0))  # (m, m)
+        fifth = np.partition(D, 5, axis=1)[:, 5]  # column 0 is the point itself
+        lengthscale = max(lengthscale, float(np.median(fifth)))
+    return RBF(round(lengthscale, 12))
 
 
 def lecture_map_params(n_dims):
@@ -288,8 +312,10 @@ class KernelTransport:
         with the median distance between the data's latent coordinates.
     map_kernel : Kernel or None
         The kernel ``Q`` of the map's RKHS norm. None: in the data space,
-        :func:`default_map_kernel`, ``RBF(sqrt(d) / 2)``; in a reduced space
-        the same ``RBF(median / 2)`` as the MMD.
+        :func:`default_map_kernel` of the inducing points: ``RBF(sqrt(d) / 4)``,
+        or wider where the inducing points are further apart (in more than
+        about 3 dimensions); in a reduced space the same ``RBF(median / 2)`` as
+        the MMD. :func:`lecture_map_params` gives the lecture's ``RBF(sqrt(d) / 2)``.
     reg : float, default 1e-8
         ``lambda >= 0``, the weight of the RKHS penalty (on the objective
         divided by its starting value, see ``tol``). The default is weak: with
@@ -613,9 +639,11 @@ class KernelTransport:
         Ys = (Y - mean) / np.where(scale > 0, scale, 1.0)
 
         K = self.mmd_kernel if self.mmd_kernel is not None else default_mmd_kernel(d)
-        Q = self.map_kernel if self.map_kernel is not None else default_map_kernel(d)
-
         X = rng.standard_normal((n_ref, d))
+        if self.map_kernel is not None:
+            Q = self.map_kernel
+        else:  # the inducing points are the first n_inducing reference points
+            Q = default_map_kernel(d, X if n_inducing is None else X[:n_inducing])
         # The factorisation and the optimiser's vectors are small: BLAS threads only add
         # start-up and waiting costs (large on a busy machine), so use one thread.
         limiter = threadpool_limits(limits=1, user_api="blas")

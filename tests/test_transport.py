@@ -294,7 +294,10 @@ def test_auto_reduction_finds_the_moons_plane(embedded_model):
     # judged with a median-heuristic kernel (the default one sees nothing in 12-d)
     kernel = RBF(lk.median_heuristic((test - test.mean(axis=0)) / test.std(axis=0)))
     score = normalized_mmd(model.sample(1000, random_state=2), test, random_state=0, kernel=kernel)
-    direct = KernelTransport(random_state=0, n_reference=300, n_components=None).fit(Y)
+    # the lecture's dense map fitted directly in 12-d blurs (the defaults in the data
+    # space, with more reference points than inducing points, do much better)
+    direct = KernelTransport(random_state=0, n_reference=300, n_components=None,
+                             **transport_module.lecture_map_params(12)).fit(Y)
     direct_score = normalized_mmd(direct.sample(1000, random_state=2), test, random_state=0,
                                   kernel=kernel)
     assert score < 0.15 < direct_score, (score, direct_score)
@@ -483,3 +486,37 @@ def test_load_rejects_files_that_are_not_models(tmp_path):
     np.savez(other, x=np.zeros(3))
     with pytest.raises(ValueError, match="not a saved KernelTransport"):
         KernelTransport.load(other)
+
+
+# -- the defaults of lecturekit 0.1.0 and after -------------------------------------------
+def test_default_map_kernel_widens_with_the_spacing_of_the_inducing_points():
+    rng = np.random.default_rng(0)
+    # 2-D: 500 inducing points are closer than sqrt(2) / 4 to their fifth neighbour
+    assert transport_module.default_map_kernel(2, rng.standard_normal((500, 2))) == \
+        transport_module.default_map_kernel(2)
+    U = rng.standard_normal((500, 8))
+    D = np.sqrt(((U[:, None, :] - U[None, :, :]) ** 2).sum(-1))
+    fifth = np.median(np.sort(D, axis=1)[:, 5])
+    Q = transport_module.default_map_kernel(8, U)
+    assert Q.lengthscale == pytest.approx(fifth, rel=1e-9) and fifth > np.sqrt(8) / 4
+
+
+def test_auto_defaults_in_the_data_space():
+    Y = lk.make_toy("moons", 300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = KernelTransport(max_iter=3, random_state=0).fit(Y)
+        lecture = KernelTransport(max_iter=3, random_state=0,
+                                  **transport_module.lecture_map_params(2)).fit(Y)
+        given = KernelTransport(max_iter=3, n_reference=200, random_state=0).fit(Y)
+    assert model.reference_.shape == (transport_module.AUTO_N_REFERENCE, 2)
+    assert model.inducing_.shape == (transport_module.AUTO_N_INDUCING, 2)
+    assert np.array_equal(model.inducing_, model.reference_[:transport_module.AUTO_N_INDUCING])
+    assert model.map_kernel_ == RBF(0.353553390593) and model.reg_ == 1e-8
+    # the lecture's map: dense, on min(n, 1000) reference points
+    assert lecture.reference_.shape == (300, 2) and lecture.inducing_.shape == (300, 2)
+    assert lecture.map_kernel_ == RBF(0.707106781187) and lecture.reg_ == 1e-4
+    # a reference count of one's own: the map is expanded on all of them
+    assert given.inducing_.shape == (200, 2)
+    with pytest.raises(ValueError, match="n_inducing must be 'auto', None or an integer"):
+        KernelTransport(n_inducing="all").fit(Y)
