@@ -2,8 +2,8 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/quality.py                  # full run, about 20 min on 2 cores
-    .venv/bin/python benchmarks/quality.py --quick          # 2 seeds, 5 data sets, a few minutes
+    .venv/bin/python benchmarks/quality.py                  # full run, 15-20 min on 2 idle cores
+    .venv/bin/python benchmarks/quality.py --quick          # 2 seeds, 5 data sets, about 3 min
     .venv/bin/python benchmarks/quality.py --only moons,digits --seeds 3
 
 What it measures. Each data set is drawn (toys) or split (digits) anew for every
