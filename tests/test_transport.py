@@ -222,7 +222,8 @@ def test_digits_defaults_run_in_64_dimensions(n_components):
 
 # -- low-dimensional fits are those of the version before the reduction ---------------
 #: The defaults of lecturekit 0.1 in 2-D: the lecture's map, dense, with a smooth kernel.
-LECTURE_MAP_2D = dict(reg=1e-4, map_kernel=RBF(0.707106781187), n_inducing=None)
+LECTURE_MAP_2D = dict(reg=1e-4, map_kernel=RBF(0.707106781187), n_inducing=None,
+                      mmd_kernel=RationalQuadratic(0.353553390593, 1.0))
 
 
 def test_low_dimensional_fits_are_bit_identical_to_before():
@@ -257,7 +258,8 @@ def test_eight_dimensions_do_not_touch_the_reduction(monkeypatch):
     rng = np.random.default_rng(0)
     Y8 = np.tanh(rng.standard_normal((300, 8)) @ rng.standard_normal((8, 8)))
     model = KernelTransport(random_state=0, max_iter=20, reg=1e-4, n_inducing=None,
-                            map_kernel=RBF(1.414213562373)).fit(Y8)
+                            map_kernel=RBF(1.414213562373),
+                            mmd_kernel=RationalQuadratic(0.707106781187, 1.0)).fit(Y8)
     # pinned before n_components existed (with that version's defaults, given here)
     np.testing.assert_allclose(
         model.z_[0, :3], [-0.6851039541038694, -0.5537514794006637, 0.48918053801928263], rtol=1e-4)
@@ -512,10 +514,12 @@ def test_auto_defaults_in_the_data_space():
     assert model.reference_.shape == (transport_module.AUTO_N_REFERENCE, 2)
     assert model.inducing_.shape == (transport_module.AUTO_N_INDUCING, 2)
     assert np.array_equal(model.inducing_, model.reference_[:transport_module.AUTO_N_INDUCING])
-    assert model.map_kernel_ == RBF(0.353553390593) and model.reg_ == 1e-8
+    assert model.map_kernel_ == RBF(0.25) and model.reg_ == 1e-8
+    assert model.mmd_kernel_ == RationalQuadratic(0.2, 1.0)
     # the lecture's map: dense, on min(n, 1000) reference points
     assert lecture.reference_.shape == (300, 2) and lecture.inducing_.shape == (300, 2)
     assert lecture.map_kernel_ == RBF(0.707106781187) and lecture.reg_ == 1e-4
+    assert lecture.mmd_kernel_ == RationalQuadratic(0.353553390593, 1.0)
     # a reference count of one's own: the map is expanded on all of them
     assert given.inducing_.shape == (200, 2)
     with pytest.raises(ValueError, match="n_inducing must be 'auto', None or an integer"):
