@@ -26,15 +26,22 @@ standardised data onto its leading principal components, whitens them, and
 learns the map in that ``k``-dimensional latent space (``n_components``).
 """
 
+import contextlib
+import errno
 import inspect
 import json
+import numbers
+import os
 import time
 import warnings
+import zipfile
+import zlib
 
 import numpy as np
 from scipy import linalg, optimize
 from threadpoolctl import threadpool_limits
 
+from . import _modelfile
 from ._validation import (
     check_int,
     check_nonnegative,
@@ -921,78 +928,258 @@ class KernelTransport:
         """Save the fitted model to ``path`` as a ``.npz`` file (no pickle).
 
         Kernels are stored as JSON descriptions; arrays as they are, so
-        ``KernelTransport.load(path)`` gives bit-identical samples.
+        ``KernelTransport.load(path)`` gives bit-identical samples. Parameters
+        given as numpy scalars (``np.int64(200)``) are stored as Python numbers;
+        a ``random_state`` that is not an integer (a Generator) is stored as None.
+
+        The file is written next to ``path`` and renamed to ``path`` once it is
+        complete and on disk: if saving fails (a parameter that cannot be
+        stored, Ctrl-C, a full disk), an existing file at ``path`` is left as
+        it was.
         """
         self._check_is_fitted("save")
         params = self.get_params()
         params.pop("callback")
         rs = params.pop("random_state")
-        params["random_state"] = rs if (rs is None or isinstance(rs, int)) else None
-        params["mmd_kernel"] = None if params["mmd_kernel"] is None else kernel_to_dict(params["mmd_kernel"])
-        params["map_kernel"] = None if params["map_kernel"] is None else kernel_to_dict(params["map_kernel"])
-        if isinstance(params["n_components"], (int, np.integer)) and not isinstance(
-                params["n_components"], (bool, np.bool_)):
-            params["n_components"] = int(params["n_components"])
+        is_seed = isinstance(rs, numbers.Integral) and not isinstance(rs, (bool, np.bool_))
+        params["random_state"] = int(rs) if is_seed else None
+        for name in ("mmd_kernel", "map_kernel"):
+            if params[name] is not None:
+                params[name] = kernel_to_dict(params[name])
         meta = {
             "format": FILE_FORMAT,
             "version": FILE_VERSION,
-            "params": params,
+            "params": {name: _modelfile.plain(value, name) for name, value in params.items()},
             "mmd_kernel_": kernel_to_dict(self.mmd_kernel_),
             "map_kernel_": kernel_to_dict(self.map_kernel_),
-            **{name: getattr(self, name) for name in self._SCALARS},
+            **{name: _modelfile.plain(getattr(self, name), name) for name in self._SCALARS},
         }
+        text = json.dumps(meta)  # fails, if it does, before the file is touched
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
         if self.components_ is not None:
             arrays.update({name: getattr(self, name) for name in self._REDUCTION_ARRAYS})
-        with open(path, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+        _modelfile.write_atomically(path, lambda fh: np.savez(fh, meta=np.array(text), **arrays))
 
     @classmethod
     def load(cls, path):
-        """Load a model written by :meth:`save`.
+        """Load a model written by :meth:`save` (any version of lecturekit).
 
-        Raises ``ValueError`` if the file is not a saved ``KernelTransport``.
+        Nothing is unpickled, and only the members of a model are read, each
+        after its declared shape and dtype have been checked.
+
+        Parameters
+        ----------
+        path : str, path-like or binary file object
+
+        Returns
+        -------
+        KernelTransport
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no file at ``path``.
+        ValueError
+            If the file is not a saved ``KernelTransport`` or is damaged (the
+            message says what is wrong), or was saved by a newer lecturekit.
         """
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                contents = {k: data[k] for k in data.files}
-        except (OSError, ValueError, EOFError) as exc:
-            raise ValueError(
-                f"{path!r} is not a saved KernelTransport model (could not read it as .npz: "
-                f"{exc}); write one with model.save(path)."
-            ) from None
-        try:
-            meta = json.loads(str(contents["meta"]))
-            if meta.get("format") != FILE_FORMAT:
-                raise KeyError("format")
-        except (KeyError, ValueError, TypeError):
-            raise ValueError(
-                f"{path!r} is a .npz file but not a saved KernelTransport model (no "
-                f"'{FILE_FORMAT}' header); write one with model.save(path)."
-            ) from None
-        if meta["version"] > FILE_VERSION:
-            raise ValueError(
-                f"{path!r} was saved by a newer lecturekit (file version {meta['version']}, "
-                f"this one reads up to {FILE_VERSION}); upgrade lecturekit."
-            )
-        params = meta["params"]
-        for name in ("mmd_kernel", "map_kernel"):
-            if params[name] is not None:
-                params[name] = kernel_from_dict(params[name])
-        if meta["version"] < 2:
-            # version 1 knew no reduction: refitting these parameters fits in the data space
-            params["n_components"] = None
-            meta.update(reg_=params["reg"], tol_=params["tol"],
-                        n_latent_=int(contents["mean_"].shape[0]), explained_variance_ratio_=None)
-        model = cls(**params)
-        for name in cls._ARRAYS:
-            setattr(model, name, contents[name])
-        for name in cls._REDUCTION_ARRAYS:
-            setattr(model, name, contents.get(name))
-        model.mmd_kernel_ = kernel_from_dict(meta["mmd_kernel_"])
-        model.map_kernel_ = kernel_from_dict(meta["map_kernel_"])
+        where = repr(path if hasattr(path, "read") else os.fspath(path))
+        with contextlib.ExitStack() as stack:
+            if hasattr(path, "read"):
+                fh = path
+            else:
+                try:
+                    fh = stack.enter_context(open(path, "rb"))
+                except FileNotFoundError:
+                    raise FileNotFoundError(
+                        errno.ENOENT, "No KernelTransport model file at this path (check the "
+                        "path, or write one with model.save(path))", os.fspath(path)) from None
+            try:
+                meta, arrays = cls._read_model_file(fh)
+            except _NewerFileVersion as exc:
+                raise ValueError(
+                    f"{where} was saved by a newer lecturekit (file version {exc.args[0]}, "
+                    f"this one reads up to {FILE_VERSION}); upgrade lecturekit."
+                ) from None
+            except _MALFORMED as exc:
+                reason = str(exc) if isinstance(exc, _modelfile.DamagedFile) else (
+                    f"{type(exc).__name__}: {exc}")
+                raise ValueError(
+                    f"{where} is not a saved KernelTransport model (a lecturekit model file) "
+                    f"or is damaged: {reason.rstrip('.')}. Load only files written by "
+                    f"model.save(path)."
+                ) from None
+        model = cls(**meta["params"])
+        for name in cls._ARRAYS + cls._REDUCTION_ARRAYS:
+            setattr(model, name, arrays.get(name))  # no reduction: components_ is None
+        model.mmd_kernel_ = meta["mmd_kernel_"]
+        model.map_kernel_ = meta["map_kernel_"]
         for name in cls._SCALARS:
             setattr(model, name, meta[name])
         model.n_features_in_ = model.mean_.shape[0]
         model.result_ = None
         return model
+
+    @classmethod
+    def _read_model_file(cls, fh):
+        """The checked ``(meta, arrays)`` of the model file ``fh``, or ``DamagedFile``."""
+        size = _modelfile.file_size(fh)
+        archive = zipfile.ZipFile(fh)
+        members = set(archive.namelist())
+        if "meta.npy" not in members:
+            raise _modelfile.DamagedFile(
+                f"it has no 'meta' member (the description of a model); its members are "
+                f"{sorted(members)[:10]}")
+        names = cls._ARRAYS + cls._REDUCTION_ARRAYS
+        _modelfile.check_expansion(
+            archive, ["meta.npy"] + [name + ".npy" for name in names if name + ".npy" in members],
+            size)
+
+        header = _modelfile.read_header(archive, "meta.npy")
+        if header[0] != () or header[2].kind != "U":
+            raise _modelfile.DamagedFile(
+                f"its 'meta' member is an array of shape {header[0]} and dtype {header[2]}, "
+                f"not the JSON text of a model")
+        meta = json.loads(str(_modelfile.read_array(archive, "meta.npy", header)[()]))
+        meta = cls._check_meta(meta)
+
+        reduction = meta["explained_variance_ratio_"] is not None
+        names = cls._ARRAYS + (cls._REDUCTION_ARRAYS if reduction else ())
+        missing = [name for name in names if name + ".npy" not in members]
+        if missing:
+            raise _modelfile.DamagedFile(f"the member(s) {missing} of a fitted model are missing")
+        if not reduction and any(name + ".npy" in members for name in cls._REDUCTION_ARRAYS):
+            raise _modelfile.DamagedFile(
+                "it holds the arrays of a reduction (components_) but its description has none")
+        headers = {name: _modelfile.read_header(archive, name + ".npy") for name in names}
+        cls._check_shapes({name: h[0] for name, h in headers.items()}, meta, reduction)
+        for name, (_, _, dtype, _) in headers.items():
+            if dtype.kind != "f" or dtype.itemsize != 8:
+                raise _modelfile.DamagedFile(
+                    f"member {name!r} holds {dtype} values, not float64")
+        arrays = {name: _modelfile.read_array(archive, name + ".npy", headers[name])
+                  for name in names}
+        for name, array in arrays.items():
+            if not np.all(np.isfinite(array)):
+                raise _modelfile.DamagedFile(f"member {name!r} contains NaN or infinite values")
+        for name in ("scale_", "latent_scale_"):
+            if name in arrays and np.any(arrays[name] < 0):
+                raise _modelfile.DamagedFile(f"member {name!r} contains negative scales")
+        return meta, arrays
+
+    @classmethod
+    def _check_meta(cls, meta):
+        """The description of a model file, checked and brought to the current version."""
+        if not isinstance(meta, dict) or meta.get("format") != FILE_FORMAT:
+            raise _modelfile.DamagedFile(f"its description has no '{FILE_FORMAT}' header")
+        version = meta.get("version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise _modelfile.DamagedFile(f"its file version is {version!r}, not an integer >= 1")
+        if version > FILE_VERSION:
+            raise _NewerFileVersion(version)
+        params = meta.get("params")
+        if not isinstance(params, dict):
+            raise _modelfile.DamagedFile("its description has no parameters")
+        expected = [name for name in cls._param_names() if name != "callback"]
+        if version < 2:
+            # version 1 knew no reduction: refitting these parameters fits in the data space
+            expected.remove("n_components")
+            params["n_components"] = None
+            meta.update(reg_=params.get("reg"), tol_=params.get("tol"), n_latent_=None,
+                        explained_variance_ratio_=None)
+        missing = sorted(set(expected) - set(params))
+        if missing:
+            raise _modelfile.DamagedFile(f"its description lacks the parameter(s) {missing}")
+        unknown = sorted(set(params) - set(cls._param_names()) - {"callback"})
+        if unknown:
+            raise _modelfile.DamagedFile(f"its description has unknown parameter(s) {unknown}")
+        for name in ("mmd_kernel", "map_kernel"):
+            if params[name] is not None:
+                params[name] = _saved_kernel(params[name], f"parameter {name}")
+        for name, value in params.items():
+            if name not in ("mmd_kernel", "map_kernel") and not (
+                    value is None or isinstance(value, (bool, int, float, str))):
+                raise _modelfile.DamagedFile(f"its parameter {name} is {value!r}, not a number, "
+                                             f"string, boolean or None")
+        if not isinstance(params["residual"], bool):
+            raise _modelfile.DamagedFile(
+                f"its parameter residual is {params['residual']!r}, not True or False")
+        for name in ("mmd_kernel_", "map_kernel_"):
+            meta[name] = _saved_kernel(meta.get(name), name)
+
+        def number(name, minimum=None, integer=False, optional=False):
+            if name not in meta:
+                raise _modelfile.DamagedFile(f"its description lacks {name}")
+            value = meta[name]
+            if optional and value is None:
+                return
+            kinds = (int,) if integer else (int, float)
+            if (isinstance(value, bool) or not isinstance(value, kinds)
+                    or not np.isfinite(value) or (minimum is not None and value < minimum)):
+                kind = "an integer" if integer else "a finite number"
+                raise _modelfile.DamagedFile(
+                    f"its {name} is {value!r}, not {kind}"
+                    f"{'' if minimum is None else f' >= {minimum}'}"
+                    f"{' or None' if optional else ''}")
+
+        number("n_features_", 1, integer=True, optional=True)
+        number("n_iter_", 0, integer=True)
+        number("n_latent_", 1, integer=True, optional=version < 2)
+        for name in ("nugget_", "fit_time_", "reg_", "tol_"):
+            number(name, 0)
+        for name in ("mmd2_", "penalty_"):
+            number(name)
+        number("explained_variance_ratio_", 0, optional=True)
+        history = meta.get("loss_history_")
+        if not (isinstance(history, list) and history and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+                for v in history)):
+            raise _modelfile.DamagedFile(
+                "its loss_history_ is not a non-empty list of finite numbers")
+        return meta
+
+    @staticmethod
+    def _check_shapes(shapes, meta, reduction):
+        """Raise :class:`DamagedFile` unless the arrays' shapes fit each other and ``meta``."""
+        d = shapes["mean_"][0] if len(shapes["mean_"]) == 1 else None
+        n = shapes["reference_"][0] if len(shapes["reference_"]) == 2 else None
+        m = shapes["inducing_"][0] if len(shapes["inducing_"]) == 2 else None
+        if meta["n_latent_"] is None:  # version 1: the map acts on the data space
+            meta["n_latent_"] = d
+        k = meta["n_latent_"]
+        expected = {"mean_": (d,), "scale_": (d,), "reference_": (n, k), "z_": (n, k),
+                    "inducing_": (m, k), "a_": (m, k), "coef_": (m, k)}
+        if reduction:
+            expected.update(components_=(k, d), latent_scale_=(k,))
+        for name, shape in expected.items():
+            if None in shape or shapes[name] != shape:
+                raise _modelfile.DamagedFile(
+                    f"member {name!r} has shape {shapes[name]}, expected {shape} (mean_ of "
+                    f"shape {shapes['mean_']}, reference_ {shapes['reference_']}, "
+                    f"inducing_ {shapes['inducing_']} and n_latent_ = {k})")
+        if not (d >= 1 and 1 <= m <= n and 1 <= k and (k <= d if reduction else k == d)):
+            raise _modelfile.DamagedFile(
+                f"its sizes do not fit a model: {d} features, {n} reference points, {m} "
+                f"inducing points, a map in {k} dimensions")
+
+
+def _saved_kernel(spec, name):
+    """The kernel a model file describes as ``spec``; :class:`DamagedFile` if it is not one."""
+    try:
+        kernel = kernel_from_dict(spec)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _modelfile.DamagedFile(
+            f"its {name} is not the description of a lecturekit kernel "
+            f"({type(exc).__name__}: {str(exc).rstrip('.')})") from None
+    if not isinstance(kernel, Kernel):
+        raise _modelfile.DamagedFile(f"its {name} is not the description of a lecturekit kernel")
+    return kernel
+
+
+class _NewerFileVersion(Exception):
+    """A file version this lecturekit does not know (raised by ``KernelTransport._check_meta``)."""
+
+
+#: What reading a malformed model file can raise; ``load`` turns each into a ``ValueError``.
+_MALFORMED = (ValueError, KeyError, TypeError, AttributeError, RecursionError, EOFError,
+              OSError, zipfile.BadZipFile, zlib.error, NotImplementedError, OverflowError)

@@ -182,6 +182,297 @@ def test_load_reads_version_1_files(tmp_path):
     assert np.array_equal(loaded.sample(5, random_state=0), model.sample(5, random_state=0))
 
 
+# -- persistence: save never loses the previous file, load rejects damaged files -------
+def _small_model(**params):
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return KernelTransport(**{"random_state": 0, "n_reference": 40, "max_iter": 5,
+                                  **params}).fit(Y)
+
+
+def test_save_accepts_numpy_scalars_and_the_seed_round_trips(tmp_path):
+    """Hyperparameters given as numpy scalars (which fit accepts) are saved as plain numbers."""
+    Y = lk.make_toy("moons", 100, random_state=0)
+    params = dict(n_reference=np.int64(40), n_inducing=np.int32(12), reg=np.float32(1e-3),
+                  max_iter=np.int64(5), tol=np.float32(1e-5), residual=np.bool_(True),
+                  standardize=np.bool_(True), random_state=np.int64(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = KernelTransport(**params).fit(Y)
+    path = tmp_path / "model.npz"
+    _small_model().save(path)  # an earlier model in the same file
+    model.save(path)
+    loaded = KernelTransport.load(path)
+    saved = loaded.get_params()
+    for name, value in params.items():
+        assert saved[name] == value and type(saved[name]) is type(value.item()), name
+    assert np.array_equal(loaded.sample(10, random_state=1), model.sample(10, random_state=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        refit = KernelTransport(**saved).fit(Y)  # the seed was kept: the same fit again
+    assert np.array_equal(refit.z_, model.z_)
+
+
+def test_a_save_that_cannot_serialise_keeps_the_previous_file(tmp_path):
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    before = path.read_bytes()
+    model = _small_model().set_params(progress=object())
+    with pytest.raises(TypeError, match=r"progress.*object.*set_params"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt(), OSError(28, "No space left on device")])
+def test_a_save_interrupted_while_writing_keeps_the_previous_file(tmp_path, monkeypatch, failure):
+    """Ctrl-C or a full disk in the middle of the write: the old file stays, no debris."""
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    before = path.read_bytes()
+    real_savez = np.savez
+
+    def savez_then_fail(file, *args, **kwds):
+        real_savez(file, *args, **kwds)
+        file.seek(len(before) // 2)
+        file.truncate()
+        raise failure
+
+    monkeypatch.setattr(np, "savez", savez_then_fail)
+    with pytest.raises(type(failure)):
+        _small_model(reg=1e-3).save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+    assert KernelTransport.load(path).reg == 1e-8
+
+
+def test_save_writes_through_a_temporary_file_and_replaces_the_target(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    calls = []
+    real_replace, real_fsync = transport_module.os.replace, transport_module.os.fsync
+    monkeypatch.setattr(transport_module.os, "fsync",
+                        lambda fd: calls.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(transport_module.os, "replace",
+                        lambda src, dst: calls.append(("replace", src, dst)) or real_replace(src, dst))
+    _small_model().save(path)
+    assert calls[0] == "fsync" and calls[1][0] == "replace"
+    assert calls[1][2] == str(path) and calls[1][1] != str(path)
+    assert __import__("os").path.dirname(calls[1][1]) == str(tmp_path)
+    assert KernelTransport.load(path).n_iter_ >= 1
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("name", ["v1", "v2", "v3", "v3_plain"])
+def test_load_reads_files_of_every_version(name):
+    """Files written by lecturekit's earlier versions (tests/data/README.md) still load."""
+    loaded = KernelTransport.load(DATA / f"kernel_transport_{name}.npz")
+    expected = np.load(DATA / f"kernel_transport_{name}_samples.npy")
+    np.testing.assert_allclose(loaded.sample(5, random_state=0), expected, rtol=1e-12, atol=1e-12)
+    assert loaded.n_features_in_ == expected.shape[1]
+    assert (loaded.components_ is None) == (name in ("v1", "v3_plain"))
+    assert loaded.result_ is None
+
+
+def test_load_of_a_missing_file_raises_file_not_found(tmp_path):
+    missing = tmp_path / "no_such_model.npz"
+    with pytest.raises(FileNotFoundError, match="no_such_model.npz"):
+        KernelTransport.load(missing)
+
+
+def _members(path):
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _npy(array):
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=True)
+    return buffer.getvalue()
+
+
+def _write_members(path, members, compression=None):
+    import zipfile
+
+    compression = zipfile.ZIP_STORED if compression is None else compression
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _meta(members):
+    import json
+
+    return json.loads(str(np.lib.format.read_array(__import__("io").BytesIO(members["meta.npy"]))))
+
+
+def _with_meta(members, meta):
+    import json
+
+    return {**members, "meta.npy": _npy(np.array(json.dumps(meta)))}
+
+
+def _damage(kind, members):
+    """A copy of a saved model's members, damaged in one way."""
+    meta = _meta(members)
+    if kind == "meta is a list":
+        return {**members, "meta.npy": _npy(np.array("[1, 2]"))}
+    if kind == "meta lacks mmd2_":
+        del meta["mmd2_"]
+        return _with_meta(members, meta)
+    if kind == "version is a string":
+        meta["version"] = "3"
+        return _with_meta(members, meta)
+    if kind == "unknown parameter":
+        meta["params"]["lambda_"] = 1.0
+        return _with_meta(members, meta)
+    if kind == "kernel nested too deeply":
+        import json
+
+        meta["mmd_kernel_"] = "SPEC"
+        nested = '{"type": "scaled", "scale": 1.0, "kernel": ' * 5000 + '{"type": "RBF"}' + "}" * 5000
+        text = json.dumps(meta).replace('"SPEC"', nested)
+        return {**members, "meta.npy": _npy(np.array(text))}
+    if kind == "kernel of an unknown type":
+        meta["map_kernel_"] = {"type": "Cosine", "lengthscale": 1.0}
+        return _with_meta(members, meta)
+    if kind == "NaN in the loss history":
+        meta["loss_history_"][0] = float("nan")
+        return _with_meta(members, meta)
+    if kind == "residual is not a bool":
+        meta["params"]["residual"] = "yes"
+        return _with_meta(members, meta)
+    if kind == "n_latent_ disagrees":
+        meta["n_latent_"] = 3
+        return _with_meta(members, meta)
+    coef = np.load(__import__("io").BytesIO(members["coef_.npy"]))
+    if kind == "NaN coefficient":
+        coef[0, 0] = np.nan
+        return {**members, "coef_.npy": _npy(coef)}
+    if kind == "coefficients of the wrong shape":
+        return {**members, "coef_.npy": _npy(coef[:-1])}
+    if kind == "float32 coefficients":
+        return {**members, "coef_.npy": _npy(coef.astype(np.float32))}
+    if kind == "pickled object array":
+        return {**members, "coef_.npy": _npy(np.array([{"a": 1}], dtype=object))}
+    if kind == "negative scale":
+        return {**members, "scale_.npy": _npy(-np.ones(2))}
+    if kind == "member missing":
+        return {k: v for k, v in members.items() if k != "z_.npy"}
+    if kind == "member truncated":
+        return {**members, "z_.npy": members["z_.npy"][:-8]}
+    raise AssertionError(kind)
+
+
+DAMAGES = ["meta is a list", "meta lacks mmd2_", "version is a string", "unknown parameter",
+           "kernel nested too deeply", "kernel of an unknown type", "NaN in the loss history",
+           "residual is not a bool", "n_latent_ disagrees", "NaN coefficient",
+           "coefficients of the wrong shape", "float32 coefficients", "pickled object array",
+           "negative scale", "member missing", "member truncated"]
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_load_rejects_damaged_files_with_a_value_error(tmp_path, kind):
+    """Every malformed file raises ValueError naming the file and the problem (never
+    KeyError, TypeError, AttributeError or RecursionError, and never later, in sample)."""
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    damaged = tmp_path / "damaged.npz"
+    _write_members(damaged, _damage(kind, _members(path)))
+    with pytest.raises(ValueError, match=r"damaged\.npz.*not a saved KernelTransport model.*damaged"):
+        KernelTransport.load(damaged)
+
+
+@pytest.mark.parametrize("cut", ["half", "crc"])
+def test_load_rejects_truncated_and_corrupted_archives(tmp_path, cut):
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    data = bytearray(path.read_bytes())
+    if cut == "half":
+        data = data[:len(data) // 2]
+    else:  # flip a byte in the middle of the largest member's data: the CRC no longer matches
+        data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="not a saved KernelTransport model.*damaged"):
+        KernelTransport.load(path)
+
+
+def _peak_memory(function):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_load_reads_only_the_members_of_a_model(tmp_path):
+    """An extra member that decompresses to 100 MB is never decompressed."""
+    import zipfile
+
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    members = _members(path)
+    members["junk.npy"] = _npy(np.zeros(100 * 2**20, dtype=np.uint8))
+    bloated = tmp_path / "bloated.npz"
+    _write_members(bloated, members, zipfile.ZIP_DEFLATED)
+    assert bloated.stat().st_size < 2**20
+    peak = _peak_memory(lambda: KernelTransport.load(bloated))
+    assert peak < 10 * 2**20
+
+
+def test_load_checks_the_declared_shapes_before_reading_the_data(tmp_path, monkeypatch):
+    from lecturekit import _modelfile
+
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    members = _members(path)
+    members["z_.npy"] = _npy(np.zeros((39, 2)))
+    damaged = tmp_path / "damaged.npz"
+    _write_members(damaged, members)
+    read = []
+    real_read_array = _modelfile.read_array
+    monkeypatch.setattr(_modelfile, "read_array",
+                        lambda archive, name, header: read.append(name) or
+                        real_read_array(archive, name, header))
+    with pytest.raises(ValueError, match=r"'z_' has shape \(39, 2\), expected \(40, 2\)"):
+        KernelTransport.load(damaged)
+    assert read == ["meta.npy"]  # no array's data was read
+
+
+def test_load_refuses_members_far_larger_than_the_file(tmp_path):
+    """A consistent model whose arrays decompress to 200 times the file's size is refused
+    before its data are read (save stores arrays uncompressed)."""
+    import zipfile
+
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    members = _members(path)
+    meta = _meta(members)
+    n = 1_000_000
+    for name in ("reference_", "inducing_", "a_", "z_", "coef_"):
+        members[name + ".npy"] = _npy(np.zeros((n, 2)))
+    meta["params"]["n_reference"] = n
+    bloated = tmp_path / "bloated.npz"
+    _write_members(bloated, _with_meta(members, meta), zipfile.ZIP_DEFLATED)
+
+    def load():
+        with pytest.raises(ValueError, match="uncompressed"):
+            KernelTransport.load(bloated)
+
+    assert _peak_memory(load) < 10 * 2**20
+
+
 def test_progress_bar_and_callback(capsys):
     Y = lk.make_toy("moons", 100, random_state=0)
     seen = []
