@@ -5,10 +5,16 @@ received and, where there is one, the fix.
 """
 
 import numbers
+import os
+import sys
+import warnings
 
 import numpy as np
 
 __all__ = [
+    "ConstantFeatureWarning",
+    "constant_features",
+    "warn_at_caller",
     "check_samples",
     "check_positive",
     "check_nonnegative",
@@ -182,3 +188,83 @@ def check_random_state(random_state):
         "random_state must be None, an integer >= 0 or a numpy.random.Generator, "
         f"got {_describe(random_state)}; e.g. random_state=0."
     )
+
+
+# -- warnings ----------------------------------------------------------------------------
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_at_caller(message, category):
+    """``warnings.warn(message, category)``, shown at the first line outside lecturekit.
+
+    The warning points at the user's line (``model.fit(Y)``), however deep in
+    the package it was raised, so that it names the call to change and
+    ``warnings.filterwarnings(..., module=...)`` filters work on the user's module.
+    """
+    frame, level = sys._getframe(1), 2  # level 2: the function calling warn_at_caller
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+class ConstantFeatureWarning(UserWarning):
+    """Some features of the data are constant; they are not fitted, samples repeat their value.
+
+    A feature is constant when its standard deviation is at most ``1e-12`` times
+    its own largest absolute value. Issued by ``KernelTransport.fit`` (with
+    ``standardize=True``) and by the samplers of ``lecturekit.baselines`` that
+    standardise; silence it with
+    ``warnings.simplefilter("ignore", lk.ConstantFeatureWarning)``.
+    """
+
+
+#: A feature (column) is constant when its standard deviation is at most this fraction
+#: of its own magnitude (its largest absolute value); see :func:`constant_features`.
+CONSTANT_RTOL = 1e-12
+
+
+def constant_features(Y, std, name="Y"):
+    """Which columns of ``Y`` are constant, with a :class:`ConstantFeatureWarning` naming them.
+
+    Column ``j`` is constant when ``std[j] <= CONSTANT_RTOL * max_i |Y[i, j]|``
+    (this includes a spread of exactly 0). Each column is judged against its own
+    magnitude, so the rule does not change when a column is rescaled, and a
+    column of large values (timestamps) does not make its neighbours constant.
+    A spread below ``1e-12`` of the values is at the level of the rounding
+    errors of the mean and standard deviation themselves (about ``1e-16``
+    times the values, a little more for many rows): dividing by it would
+    amplify round-off into noise, so such a column is not standardised.
+
+    Parameters
+    ----------
+    Y : array of shape (n_samples, n_features)
+    std : array of shape (n_features,)
+        ``Y.std(axis=0)``, computed by the caller.
+    name : str
+        The data's name, used in the warning.
+
+    Returns
+    -------
+    array of bool, shape (n_features,)
+
+    Examples
+    --------
+    >>> import warnings
+    >>> Y = np.array([[1.7e12, 0.5, 3.0], [1.7e12 + 6e4, -0.5, 3.0]])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", ConstantFeatureWarning)
+    ...     constant_features(Y, Y.std(axis=0)).tolist()
+    [False, False, True]
+    """
+    constant = std <= CONSTANT_RTOL * np.abs(Y).max(axis=0)
+    if np.any(constant):
+        columns = np.flatnonzero(constant).tolist()
+        shown = str(columns) if len(columns) <= 20 else f"{str(columns[:20])[:-1]}, ...]"
+        warn_at_caller(
+            f"{name} has {len(columns)} constant feature(s), columns {shown}: their standard "
+            f"deviation is at most {CONSTANT_RTOL:g} times their largest absolute value. They "
+            f"are not fitted, and every sample repeats their value; drop them from {name} to "
+            f"silence this warning, or rescale them if their variation matters.",
+            ConstantFeatureWarning,
+        )
+    return constant

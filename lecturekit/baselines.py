@@ -31,8 +31,10 @@ use and high dimension.
 
 The mixture and the KDE standardise each feature (``(y - mean) / std``)
 before they choose components or a bandwidth, and map their samples back to
-the data's units. A feature that is constant in the training data is left
-out of that choice and reproduced exactly in every sample.
+the data's units. A feature that is constant in the training data (its
+standard deviation at most ``1e-12`` times its own largest absolute value, the
+rule of ``KernelTransport``) is left out of that choice, reproduced exactly in
+every sample, and named in a ``ConstantFeatureWarning``.
 :class:`GaussianMixtureSampler` needs scikit-learn; the others need only NumPy.
 
 Examples
@@ -50,7 +52,13 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._validation import _describe, check_int, check_random_state, check_samples
+from ._validation import (
+    _describe,
+    check_int,
+    check_random_state,
+    check_samples,
+    constant_features,
+)
 from .kernels import sq_dists
 
 __all__ = ["GaussianMixtureSampler", "KDESampler", "CopySampler", "GaussianSampler"]
@@ -69,14 +77,15 @@ _BLOCK_ENTRIES = 2**22
 def _standardizer(Y):
     """Per-feature mean, scale and constant-feature mask of ``Y``.
 
-    A feature is constant when its standard deviation is at most
-    ``1e-12 * max(1, max |Y|)`` (the rule of ``KernelTransport``); its scale is
-    then 0 and its mean is its first value, so that ``mean + scale * z``
-    reproduces it exactly for any finite ``z``.
+    A feature is constant when its standard deviation is at most ``1e-12``
+    times its own largest absolute value (the rule of ``KernelTransport``, in
+    ``lecturekit._validation.constant_features``; a ``ConstantFeatureWarning``
+    names such features); its scale is then 0 and its mean is its first value,
+    so that ``mean + scale * z`` reproduces it exactly for any finite ``z``.
     """
     mean = Y.mean(axis=0)
     scale = Y.std(axis=0)
-    constant = scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))
+    constant = constant_features(Y, scale)
     scale[constant] = 0.0
     mean[constant] = Y[0, constant]
     return mean, scale, constant

@@ -43,17 +43,20 @@ from threadpoolctl import threadpool_limits
 
 from . import _modelfile
 from ._validation import (
+    ConstantFeatureWarning,
     check_int,
     check_nonnegative,
     check_random_state,
     check_samples,
+    constant_features,
 )
 from .features import RandomFourierFeatures, rff_mmd2_and_gradient
 from .kernels import RBF, Kernel, RationalQuadratic, kernel_from_dict, kernel_to_dict, sq_dists
 from .mmd import kernel_sum, median_heuristic, mmd2_and_gradient
 from .representer import cholesky_with_nugget
 
-__all__ = ["KernelTransport", "TransportProblem", "ConvergenceWarning", "default_mmd_kernel",
+__all__ = ["KernelTransport", "TransportProblem", "ConvergenceWarning", "ConstantFeatureWarning",
+           "default_mmd_kernel",
            "default_map_kernel", "default_latent_kernel", "lecture_map_params"]
 
 #: Largest dense ``n_reference x n_reference`` factor built without inducing points.
@@ -353,8 +356,10 @@ class KernelTransport:
         points do (the book's chapter 6 shows the difference).
     standardize : bool, default True
         Fit on data centred and scaled per feature; samples are mapped back to
-        data coordinates. A constant feature of the data is reproduced exactly
-        in every sample (its scale is 0). With a reduction, the principal
+        data coordinates. A constant feature of the data (one whose standard
+        deviation is at most 1e-12 times its own largest absolute value) is
+        reproduced in every sample (its scale is 0), and a
+        :class:`ConstantFeatureWarning` names it. With a reduction, the principal
         components are those of the standardised data (of the centred data
         when False: for features in one common unit, such as pixels, pass
         ``standardize=False`` to let large-variance features lead the PCA).
@@ -640,7 +645,7 @@ class KernelTransport:
             mean = Y.mean(axis=0)
             scale = Y.std(axis=0)
             # a constant feature gets scale 0: every sample reproduces the constant
-            scale[scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))] = 0.0
+            scale[constant_features(Y, scale)] = 0.0
         else:
             mean, scale = np.zeros(d), np.ones(d)
         Ys = (Y - mean) / np.where(scale > 0, scale, 1.0)
@@ -674,7 +679,7 @@ class KernelTransport:
         mean = Y.mean(axis=0)
         if self.standardize:
             scale = Y.std(axis=0)
-            scale[scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))] = 0.0
+            scale[constant_features(Y, scale)] = 0.0
         else:
             scale = np.ones(d)
         Ys = (Y - mean) / np.where(scale > 0, scale, 1.0)  # constant features: columns of 0

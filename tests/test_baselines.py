@@ -109,6 +109,22 @@ def test_constant_features_are_reproduced_exactly(make):
     assert np.std(samples[:, 0]) > 0.5 and np.std(samples[:, 2]) > 0.5
 
 
+@pytest.mark.parametrize("make", [s for s in SAMPLERS if s.id != "copy"])
+def test_constant_features_are_decided_per_column(make):
+    """A feature beside a timestamp column, and data in small units, are not constant;
+    the features that are constant are named in a warning (the rule of KernelTransport)."""
+    rng = np.random.default_rng(0)
+    Y = np.column_stack([1.7e12 + 60_000.0 * np.arange(300), rng.standard_normal(300),
+                         1e-9 + 1e-13 * rng.standard_normal(300), np.full(300, 2.0)])
+    with pytest.warns(lk.ConstantFeatureWarning, match=r"columns \[3\]") as record:
+        model = make().fit(Y)
+    assert len(record) == 1 and record[0].filename == __file__
+    if hasattr(model, "constant_"):
+        assert model.constant_.tolist() == [False, False, False, True]
+    samples = model.sample(500, random_state=1)
+    assert samples[:, 1].std() > 0.3 and samples[:, 2].std() > 1e-14
+
+
 @pytest.mark.parametrize(
     "cls, attribute", [(GaussianMixtureSampler, "n_components_"), (KDESampler, "bandwidth_")]
 )

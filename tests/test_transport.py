@@ -688,6 +688,53 @@ def test_digits_defaults_give_recognisable_digits():
     assert score < 1.0                                        # pixel-space defaults: 1.3
 
 
+# -- constant features: decided per column, and announced ----------------------------
+def _fit_quietly(Y, **params):
+    """Fit with warnings recorded; returns the model and the ConstantFeatureWarnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = KernelTransport(**{"random_state": 0, "n_reference": 80, "max_iter": 10,
+                                   **params}).fit(Y)
+    return model, [w for w in caught if issubclass(w.category, lk.ConstantFeatureWarning)]
+
+
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_a_feature_next_to_a_timestamp_column_is_not_constant(n_components):
+    """A real N(0, 1) feature beside timestamps in milliseconds (~1.7e12) keeps its spread."""
+    rng = np.random.default_rng(0)
+    Y = np.column_stack([1.7e12 + 60_000.0 * np.arange(200), rng.standard_normal(200),
+                         rng.standard_normal(200)])
+    model, constant_warnings = _fit_quietly(Y, n_components=n_components)
+    assert np.all(model.scale_ > 0) and not constant_warnings
+    assert model.sample(500, random_state=1)[:, 1].std() > 0.3
+
+
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_data_in_small_units_are_not_constant(n_components):
+    """Values ~1e-9 with a spread of 1e-13 (lengths in metres, say) are data, not a constant."""
+    Y = 1e-9 + 1e-13 * np.column_stack([lk.make_toy("moons", 200, random_state=0),
+                                        np.random.default_rng(0).standard_normal(200)])
+    model, constant_warnings = _fit_quietly(Y, n_components=n_components)
+    assert np.all(model.scale_ > 0) and not constant_warnings
+    assert model.sample(500, random_state=1).std(axis=0).min() > 1e-14
+
+
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_constant_features_are_named_in_a_warning_and_reproduced(n_components):
+    rng = np.random.default_rng(0)
+    moons = lk.make_toy("moons", 200, random_state=0)
+    Y = np.column_stack([moons[:, 0], np.full(200, 3.0), moons[:, 1],
+                         1e9 + 1e-6 * rng.standard_normal(200)])  # spread 1e-15 of its size
+    model, constant_warnings = _fit_quietly(Y, n_components=n_components)
+    assert len(constant_warnings) == 1
+    message = str(constant_warnings[0].message)
+    assert "columns [1, 3]" in message and "constant" in message
+    assert constant_warnings[0].filename == __file__
+    assert model.scale_.tolist()[1] == 0.0 and model.scale_[3] == 0.0
+    samples = model.sample(50, random_state=1)
+    assert np.all(samples[:, 1] == 3.0) and np.all(samples[:, 3] == model.mean_[3])
+
+
 # -- bad input ------------------------------------------------------------------
 def test_transform_before_fit():
     with pytest.raises(RuntimeError, match="not fitted yet.*fit"):
