@@ -14,6 +14,12 @@ pass over the pairs, without any ``(n, m)`` temporary, in parallel over
 the numpy path, and every caller falls back to numpy when numba is missing
 or the kernel is not a sum of radial terms.
 
+Every sum is taken in a fixed order, whatever the number of threads: the
+parallel loops write one partial sum per row (or per chunk of rows) into an
+array, and one thread adds the partial sums in order. The results are
+therefore the same bits on one core or on many, and the same as those of the
+serial loops.
+
 The second half of the module does the same for the random Fourier features of
 :mod:`lecturekit.features`: the sums ``sum_j cos(w_k . y_j)`` and
 ``sum_j sin(w_k . y_j)`` (the mean embedding) and the gradient of the
@@ -143,7 +149,10 @@ if HAVE_NUMBA:
             G[i, c] = 2.0 * grad_weight * (A[i, c] * dsum - acc)
 
     @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
-    def _pair_sums_parallel(A, B, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal):
+    def _pair_rows_parallel(A, B, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal):
+        # The rows in parallel, each into its own entry of row_sums. The total is left
+        # to _sum_rows: a sum inside this function would be split between the threads,
+        # and its last bits would depend on their number.
         n, d = A.shape
         BT = np.ascontiguousarray(B.T)  # (d, m): unit stride in the inner loops
         row_sums = np.zeros(n)
@@ -151,7 +160,12 @@ if HAVE_NUMBA:
         for i in numba.prange(n):
             _one_row(i, A, BT, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal,
                      row_sums, G)
-        return row_sums.sum(), G
+        return row_sums, G
+
+    @numba.njit(fastmath=True, cache=True, nogil=True)
+    def _sum_rows(row_sums):
+        # one thread, always the same order: the sum _pair_sums_serial takes
+        return row_sums.sum()
 
     @numba.njit(fastmath=True, cache=True, nogil=True)
     def _pair_sums_serial(A, B, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal):
@@ -175,15 +189,17 @@ def pair_sums(A, B, terms, grad_weight, exclude_diagonal=False):
 
     ``terms`` comes from :func:`radial_terms`. With ``exclude_diagonal`` the
     pairs ``i = j`` are left out (``A`` and ``B`` must then be the same points).
+    Large inputs are computed in parallel over the rows of ``A``; the row sums
+    are then added in row order on one thread, so the result does not depend
+    on the number of threads.
     """
     kinds, inv_l2, params, weights = terms
-    big = A.shape[0] * B.shape[0] >= PARALLEL_MIN_PAIRS
-    run = _pair_sums_parallel if big else _pair_sums_serial
-    return run(
-        np.ascontiguousarray(A, dtype=np.float64),
-        np.ascontiguousarray(B, dtype=np.float64),
-        kinds, inv_l2, params, weights, float(grad_weight), bool(exclude_diagonal),
-    )
+    args = (np.ascontiguousarray(A, dtype=np.float64), np.ascontiguousarray(B, dtype=np.float64),
+            kinds, inv_l2, params, weights, float(grad_weight), bool(exclude_diagonal))
+    if A.shape[0] * B.shape[0] < PARALLEL_MIN_PAIRS:
+        return _pair_sums_serial(*args)
+    row_sums, G = _pair_rows_parallel(*args)
+    return _sum_rows(row_sums), G
 
 
 def fast_terms(kernel):
@@ -467,6 +483,18 @@ def _one_blas_thread(use_blas):
 
         _blas_controller = ThreadpoolController()
     return _blas_controller.limit(limits=1, user_api="blas")
+
+
+def one_blas_thread():
+    """A context in which BLAS runs on one thread (``KernelTransport`` fits and samples in it).
+
+    The solver's matrix products are small, so BLAS threads only add start-up
+    and waiting costs (large on a busy machine); and on one thread the results
+    cannot depend on the number of cores. The same limit as
+    ``threadpoolctl.threadpool_limits(limits=1, user_api="blas")``, from a
+    controller made once.
+    """
+    return _one_blas_thread(True)
 
 
 def rff_sums(Y, W, chunk, tiles=None):

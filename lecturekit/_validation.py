@@ -34,7 +34,13 @@ def _describe(value):
 
 
 def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
-    """Return ``X`` as a finite float64 array of shape ``(n_samples, n_features)``.
+    """Return ``X`` as a finite, C-contiguous float64 array of shape ``(n_samples, n_features)``.
+
+    The array is C-contiguous (row by row in memory) whatever the input's
+    layout, so that a Fortran-ordered array, such as ``np.asarray`` of a pandas
+    DataFrame, gives bit-identical results to the equal C-ordered one (sums
+    over the rows are taken in the same order). An input that is already a
+    C-contiguous float64 array is returned as it is, without a copy.
 
     Parameters
     ----------
@@ -103,7 +109,7 @@ def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
             f"entr{'y' if n_bad == 1 else 'ies'}; drop or impute them first, e.g. "
             f"{name}[np.isfinite({name}).all(axis=1)]."
         )
-    return arr
+    return np.ascontiguousarray(arr)  # no copy if it already is
 
 
 def check_same_dimension(X, Y, names=("X", "Y")):

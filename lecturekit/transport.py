@@ -39,9 +39,9 @@ import zlib
 
 import numpy as np
 from scipy import linalg, optimize
-from threadpoolctl import threadpool_limits
 
 from . import _modelfile
+from ._fast import one_blas_thread
 from ._validation import (
     ConstantFeatureWarning,
     check_int,
@@ -636,10 +636,16 @@ class KernelTransport:
             self._validate_params(n_data, d)
         )
         rng = check_random_state(self.random_state)
-        if n_components is not None:
-            return self._fit_reduced(Y, n_components, reg, max_iter, n_ref, n_features,
-                                     n_inducing, tol, rng, start)
+        with one_blas_thread():  # see _fast.one_blas_thread: results independent of the cores
+            if n_components is not None:
+                return self._fit_reduced(Y, n_components, reg, max_iter, n_ref, n_features,
+                                         n_inducing, tol, rng, start)
+            return self._fit_data_space(Y, reg, max_iter, n_ref, n_features, n_inducing, tol,
+                                        rng, start)
 
+    def _fit_data_space(self, Y, reg, max_iter, n_ref, n_features, n_inducing, tol, rng, start):
+        """Fit in the (standardised) data space, without a reduction."""
+        d = Y.shape[1]
         # Standardise the data.
         if self.standardize:
             mean = Y.mean(axis=0)
@@ -656,15 +662,8 @@ class KernelTransport:
             Q = self.map_kernel
         else:  # the inducing points are the first n_inducing reference points
             Q = default_map_kernel(d, X if n_inducing is None else X[:n_inducing])
-        # The factorisation and the optimiser's vectors are small: BLAS threads only add
-        # start-up and waiting costs (large on a busy machine), so use one thread.
-        limiter = threadpool_limits(limits=1, user_api="blas")
-        try:
-            self._solve(X, Ys, mean, scale, K, Q, reg, max_iter, n_features,
-                        n_inducing, tol, rng, start, reduction=None)
-        finally:
-            limiter.restore_original_limits()
-        return self
+        return self._solve(X, Ys, mean, scale, K, Q, reg, max_iter, n_features,
+                           n_inducing, tol, rng, start, reduction=None)
 
     def _fit_reduced(self, Y, n_components, reg, max_iter, n_ref, n_features, n_inducing, tol,
                      rng, start):
@@ -683,42 +682,37 @@ class KernelTransport:
         else:
             scale = np.ones(d)
         Ys = (Y - mean) / np.where(scale > 0, scale, 1.0)  # constant features: columns of 0
-        limiter = threadpool_limits(limits=1, user_api="blas")
-        try:
-            directions, variances = _principal_components(Ys)
-            total = float(np.sum(variances))
-            if n_components == "auto":
-                # Kaiser-Guttman: the components with more variance than an average feature
-                k = int(np.count_nonzero(variances > total / d))
-                k = min(max(k, 1), AUTO_MAX_COMPONENTS)
-            else:
-                k = n_components
-            components = np.ascontiguousarray(directions[:k])
-            C = Ys @ components.T  # (N, d) @ (d, k) -> (N, k)
-            latent_scale = np.sqrt(variances[:k])
-            # a direction without variance (rank-deficient data) stays at 0, like a constant feature
-            latent_scale[latent_scale <= 1e-12 * max(1.0, float(latent_scale[0]))] = 0.0
-            Cs = C / np.where(latent_scale > 0, latent_scale, 1.0)
+        directions, variances = _principal_components(Ys)
+        total = float(np.sum(variances))
+        if n_components == "auto":
+            # Kaiser-Guttman: the components with more variance than an average feature
+            k = int(np.count_nonzero(variances > total / d))
+            k = min(max(k, 1), AUTO_MAX_COMPONENTS)
+        else:
+            k = n_components
+        components = np.ascontiguousarray(directions[:k])
+        C = Ys @ components.T  # (N, d) @ (d, k) -> (N, k)
+        latent_scale = np.sqrt(variances[:k])
+        # a direction without variance (rank-deficient data) stays at 0, like a constant feature
+        latent_scale[latent_scale <= 1e-12 * max(1.0, float(latent_scale[0]))] = 0.0
+        Cs = C / np.where(latent_scale > 0, latent_scale, 1.0)
 
-            if self.mmd_kernel is None or self.map_kernel is None:
-                latent_kernel = default_latent_kernel(Cs)
-            K = self.mmd_kernel if self.mmd_kernel is not None else latent_kernel
-            Q = self.map_kernel if self.map_kernel is not None else RBF(latent_kernel.lengthscale)
-            # the defaults of reg and tol are those of the data space; a latent space has its own
-            reg = LATENT_REG if reg == DEFAULT_REG else reg
-            tol = LATENT_TOL if tol == DEFAULT_TOL else tol
+        if self.mmd_kernel is None or self.map_kernel is None:
+            latent_kernel = default_latent_kernel(Cs)
+        K = self.mmd_kernel if self.mmd_kernel is not None else latent_kernel
+        Q = self.map_kernel if self.map_kernel is not None else RBF(latent_kernel.lengthscale)
+        # the defaults of reg and tol are those of the data space; a latent space has its own
+        reg = LATENT_REG if reg == DEFAULT_REG else reg
+        tol = LATENT_TOL if tol == DEFAULT_TOL else tol
 
-            X = rng.standard_normal((n_ref, k))
-            reduction = {
-                "components": components,
-                "latent_scale": latent_scale,
-                "explained": float(np.sum(variances[:k]) / total) if total > 0 else 1.0,
-            }
-            self._solve(X, Cs, mean, scale, K, Q, reg, max_iter, n_features, n_inducing, tol,
-                        rng, start, reduction=reduction)
-        finally:
-            limiter.restore_original_limits()
-        return self
+        X = rng.standard_normal((n_ref, k))
+        reduction = {
+            "components": components,
+            "latent_scale": latent_scale,
+            "explained": float(np.sum(variances[:k]) / total) if total > 0 else 1.0,
+        }
+        return self._solve(X, Cs, mean, scale, K, Q, reg, max_iter, n_features, n_inducing,
+                           tol, rng, start, reduction=reduction)
 
     def _solve(self, X, Ys, mean, scale, K, Q, reg, max_iter, n_features, n_inducing, tol,
                rng, start, reduction):
@@ -850,7 +844,9 @@ class KernelTransport:
         array of shape (n_points, d)
         """
         self._check_is_fitted("to_data_space")
-        return self._to_data(self._check_latent(P, "P"))
+        P = self._check_latent(P, "P")
+        with one_blas_thread():
+            return self._to_data(P)
 
     def _to_data(self, P):
         if self.components_ is None:
@@ -895,11 +891,12 @@ class KernelTransport:
         self._check_is_fitted("transform")
         X = self._check_latent(X, "X")
         out = np.empty_like(X)
-        for start in range(0, X.shape[0], block_size):
-            Xb = X[start:start + block_size]
-            Tb = self.map_kernel_(Xb, self.inducing_) @ self.coef_  # (b, m) @ (m, d) -> (b, d)
-            out[start:start + block_size] = Xb + Tb if self.residual else Tb
-        return self._to_data(out)
+        with one_blas_thread():  # as in fit: the result does not depend on the cores
+            for start in range(0, X.shape[0], block_size):
+                Xb = X[start:start + block_size]
+                Tb = self.map_kernel_(Xb, self.inducing_) @ self.coef_  # (b, m) @ (m, d) -> (b, d)
+                out[start:start + block_size] = Xb + Tb if self.residual else Tb
+            return self._to_data(out)
 
     def sample(self, n_samples, random_state=None):
         """Generate ``n_samples`` new samples: ``transform`` of fresh ``N(0, I)`` draws.
@@ -920,7 +917,8 @@ class KernelTransport:
         """The pushed reference points ``x_i + z_i`` (or ``z_i``) in data coordinates."""
         self._check_is_fitted("pushed_reference")
         P = self.reference_ + self.z_ if self.residual else self.z_
-        return self._to_data(P)
+        with one_blas_thread():
+            return self._to_data(P)
 
     # -- persistence ---------------------------------------------------------------
     _ARRAYS = ("mean_", "scale_", "reference_", "inducing_", "a_", "z_", "coef_")

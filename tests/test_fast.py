@@ -60,8 +60,41 @@ def test_parallel_and_serial_loops_agree(monkeypatch):
     v_par, g_par = lk.mmd2_and_gradient(X, Y, K)
     monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 10**12)
     v_ser, g_ser = lk.mmd2_and_gradient(X, Y, K)
-    assert v_par == pytest.approx(v_ser, rel=1e-12)
-    np.testing.assert_allclose(g_par, g_ser, rtol=1e-10, atol=1e-15)
+    # the same rows, summed in the same order: the same bits
+    assert v_par == v_ser
+    assert np.array_equal(g_par, g_ser)
+
+
+def _with_threads(n_threads, function):
+    """``function()`` computed with numba limited to ``n_threads`` threads."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        return function()
+    finally:
+        numba.set_num_threads(before)
+
+
+def _two_threads_available():
+    import numba
+
+    return numba.config.NUMBA_NUM_THREADS >= 2
+
+
+@pytest.mark.skipif(not _two_threads_available(), reason="needs numba with at least 2 threads")
+@pytest.mark.parametrize("unbiased", [False, True])
+def test_parallel_sums_do_not_depend_on_the_number_of_threads(monkeypatch, unbiased):
+    """The parallel loop sums its rows in a fixed order: 1 or 2 threads, the same bits."""
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((3000, 2)), rng.standard_normal((2000, 2)) + 0.3
+    K = lk.default_mmd_kernel(2)
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 0)
+    one = _with_threads(1, lambda: lk.mmd2_and_gradient(X, Y, K, unbiased))
+    two = _with_threads(2, lambda: lk.mmd2_and_gradient(X, Y, K, unbiased))
+    assert one[0] == two[0]
+    assert np.array_equal(one[1], two[1])
 
 
 # -- random Fourier features ------------------------------------------------------

@@ -688,6 +688,67 @@ def test_digits_defaults_give_recognisable_digits():
     assert score < 1.0                                        # pixel-space defaults: 1.3
 
 
+# -- results do not depend on memory layout or thread count ------------------------------
+@pytest.mark.filterwarnings("ignore::lecturekit.transport.ConvergenceWarning")
+def test_fortran_ordered_data_give_the_fit_of_c_ordered_data():
+    """A pandas DataFrame arrives as a Fortran-ordered array: the same numbers, the same fit."""
+    Y = lk.make_toy("moons", 300, random_state=0)
+    F = np.asfortranarray(Y)
+    assert F.flags.f_contiguous and not F.flags.c_contiguous
+    for params in ({"n_reference": 200}, {"n_components": 2, "n_reference": 200}):
+        c_model = KernelTransport(random_state=0, max_iter=50, **params).fit(Y)
+        f_model = KernelTransport(random_state=0, max_iter=50, **params).fit(F)
+        assert np.array_equal(f_model.sample(200, random_state=1),
+                              c_model.sample(200, random_state=1))
+
+
+@pytest.mark.filterwarnings("ignore::lecturekit.transport.ConvergenceWarning")
+@pytest.mark.parametrize("params", [{}, {"n_features": 300, "n_inducing": 100}],
+                         ids=["exact", "random-features"])
+def test_fits_do_not_depend_on_the_number_of_threads(monkeypatch, params):
+    import numba
+
+    from lecturekit import _fast
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs numba with at least 2 threads")
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 0)  # the parallel loops, on a small fit
+    monkeypatch.setattr(_fast, "RFF_PARALLEL_MIN_TERMS", 0)
+    Y = lk.make_toy("8gaussians", 600, random_state=0)
+    samples = {}
+    before = numba.get_num_threads()
+    try:
+        for n_threads in (1, 2):
+            numba.set_num_threads(n_threads)
+            model = KernelTransport(random_state=0, max_iter=30, n_reference=500, **params).fit(Y)
+            samples[n_threads] = model.sample(300, random_state=1), model.mmd2_
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(samples[1][0], samples[2][0]) and samples[1][1] == samples[2][1]
+
+
+def test_transform_runs_with_one_blas_thread_like_fit(moons_model):
+    from threadpoolctl import threadpool_info
+
+    model, _ = moons_model
+    seen = []
+
+    class SpyRBF(RBF):
+        def __call__(self, X, Y=None):
+            seen.append(max(info["num_threads"] for info in threadpool_info()
+                            if info["user_api"] == "blas"))
+            return super().__call__(X, Y)
+
+    real_kernel = model.map_kernel_
+    model.map_kernel_ = SpyRBF(real_kernel.lengthscale)
+    try:
+        model.sample(10, random_state=0)
+        model.transform(np.zeros((3, 2)))
+    finally:
+        model.map_kernel_ = real_kernel
+    assert seen == [1, 1]
+
+
 # -- constant features: decided per column, and announced ----------------------------
 def _fit_quietly(Y, **params):
     """Fit with warnings recorded; returns the model and the ConstantFeatureWarnings."""

@@ -28,6 +28,17 @@ def test_check_samples_accepts_lists_and_arrays():
     assert check_samples(X) is X  # no copy when nothing needs converting
 
 
+def test_check_samples_returns_c_contiguous_arrays():
+    """Fortran-ordered input (np.asarray of a pandas DataFrame) and strided views are
+    copied row by row, so that results do not depend on the memory layout."""
+    X = np.arange(12.0).reshape(4, 3)
+    for layout in (np.asfortranarray(X), X[:, ::2], X[::2], np.asfortranarray(X).astype(np.float32)):
+        out = check_samples(layout)
+        assert out.flags.c_contiguous and out.dtype == np.float64
+        np.testing.assert_array_equal(out, layout)
+    assert check_samples(X) is X
+
+
 def test_check_samples_one_dimensional():
     with pytest.raises(ValueError, match=r"X must be a 2-D array.*got shape \(3,\).*X\.reshape\(-1, 1\).*X\.reshape\(1, -1\)"):
         check_samples(np.zeros(3))
