@@ -179,6 +179,31 @@ if HAVE_NUMBA:
         return row_sums.sum(), G
 
 
+@contextlib.contextmanager
+def keyboard_interrupts():
+    """Let Ctrl-C during a parallel compiled loop reach the caller as ``KeyboardInterrupt``.
+
+    Python runs its SIGINT handler only between bytecodes. While numba's
+    parallel loop runs, the first Python code executed is a small helper that
+    numba's runtime calls (``numba.core.serialize._numba_unpickle``); the
+    ``KeyboardInterrupt`` raised there does not pass through the compiled
+    function, which reports ``SystemError: ... returned a result with an
+    exception set`` instead, with the ``KeyboardInterrupt`` at the end of its
+    chain of causes. This context turns such a ``SystemError`` back into
+    ``KeyboardInterrupt``.
+    """
+    try:
+        yield
+    except SystemError as err:
+        cause, seen = err, set()
+        while cause is not None and id(cause) not in seen:
+            if isinstance(cause, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            seen.add(id(cause))
+            cause = cause.__cause__ or cause.__context__
+        raise
+
+
 #: Below this many pairs one thread is faster: starting threads costs more than it saves,
 #: and on a busy machine a parallel loop waits for its slowest thread.
 PARALLEL_MIN_PAIRS = 4_000_000
@@ -198,7 +223,8 @@ def pair_sums(A, B, terms, grad_weight, exclude_diagonal=False):
             kinds, inv_l2, params, weights, float(grad_weight), bool(exclude_diagonal))
     if A.shape[0] * B.shape[0] < PARALLEL_MIN_PAIRS:
         return _pair_sums_serial(*args)
-    row_sums, G = _pair_rows_parallel(*args)
+    with keyboard_interrupts():
+        row_sums, G = _pair_rows_parallel(*args)
     return _sum_rows(row_sums), G
 
 
@@ -516,7 +542,7 @@ def rff_sums(Y, W, chunk, tiles=None):
     # at most RFF_MAX_CHUNKS chunk sums in memory at once (2 n_features floats each)
     per_batch = RFF_MAX_CHUNKS * chunk
     total = None
-    with _one_blas_thread(use_blas):
+    with _one_blas_thread(use_blas), keyboard_interrupts():
         for start in range(0, n, per_batch):
             Yb = Y[start:start + per_batch]
             partial = np.zeros((-(-Yb.shape[0] // chunk), 2, WT3.shape[0] * WT3.shape[2]))
@@ -557,6 +583,6 @@ def rff_value_and_gradient(X, W, mass, target_embedding):
     b[:D] = (-2.0 * s / n) * delta_cos
     parallel, use_blas = _rff_options(n, D, d)
     run = _rff_gradient_parallel if parallel and n > RFF_ROWS else _rff_gradient_serial
-    with _one_blas_thread(use_blas):
+    with _one_blas_thread(use_blas), keyboard_interrupts():
         grad = run(X, WT3, Wpad, a, b, use_blas, float(RFF_SINCOS_LIMIT))
     return value, grad

@@ -97,6 +97,55 @@ def test_parallel_sums_do_not_depend_on_the_number_of_threads(monkeypatch, unbia
     assert np.array_equal(one[1], two[1])
 
 
+def _interrupt_after(seconds):
+    """A started timer that sends SIGINT (Ctrl-C) to this process after ``seconds``."""
+    import os
+    import signal
+    import threading
+
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+needs_sigint = pytest.mark.skipif(
+    __import__("sys").platform == "win32" or not hasattr(__import__("signal"), "SIGINT"),
+    reason="sends SIGINT to the process")
+
+
+@needs_sigint
+@pytest.mark.parametrize("loop", ["pairs", "rff"])
+def test_ctrl_c_in_a_parallel_loop_is_a_keyboard_interrupt(monkeypatch, loop):
+    """numba reports Ctrl-C in a parallel loop as SystemError; the caller sees KeyboardInterrupt."""
+    import time
+
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(_fast, "RFF_PARALLEL_MIN_TERMS", 0)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 2))
+    if loop == "pairs":
+        terms = _fast.radial_terms(lk.default_mmd_kernel(2))
+
+        def work():
+            return _fast.pair_sums(X, X, terms, 1.0)
+    else:
+        W = rng.standard_normal((2000, 2))
+
+        def work():
+            return _fast.rff_value_and_gradient(X, W, 1.0, np.zeros(4000))
+    work()  # compiled before the clock starts
+    timer = _interrupt_after(0.3)
+    deadline = time.monotonic() + 30.0
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            while time.monotonic() < deadline:
+                work()
+    finally:
+        timer.cancel()
+    value, _ = work()  # the loops still work afterwards
+    assert np.isfinite(value)
+
+
 # -- random Fourier features ------------------------------------------------------
 from lecturekit.features import RandomFourierFeatures, rff_mmd2_and_gradient  # noqa: E402
 

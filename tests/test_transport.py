@@ -749,6 +749,30 @@ def test_transform_runs_with_one_blas_thread_like_fit(moons_model):
     assert seen == [1, 1]
 
 
+@pytest.mark.skipif(__import__("sys").platform == "win32", reason="sends SIGINT to the process")
+def test_ctrl_c_during_fit_raises_keyboard_interrupt(monkeypatch):
+    """Ctrl-C in the middle of the parallel compiled loop stops fit with KeyboardInterrupt
+    (numba reports it as a SystemError)."""
+    import os
+    import signal
+    import threading
+
+    from lecturekit import _fast
+
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 0)
+    Y = lk.make_toy("moons", 1500, random_state=0)
+    model = KernelTransport(random_state=0, n_reference=2000, n_inducing=100, max_iter=10_000,
+                            tol=0.0)
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(Y)
+    finally:
+        timer.cancel()
+    assert not hasattr(model, "coef_")
+
+
 # -- constant features: decided per column, and announced ----------------------------
 def _fit_quietly(Y, **params):
     """Fit with warnings recorded; returns the model and the ConstantFeatureWarnings."""
