@@ -24,6 +24,11 @@ __all__ = [
 ]
 
 
+#: The largest absolute value :func:`check_samples` accepts: squared distances of points
+#: up to ``1e150`` (about ``1e300`` per coordinate) stay below the largest float, ``1.8e308``.
+MAX_ABS_VALUE = 1e150
+
+
 def _describe(value):
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
@@ -108,6 +113,14 @@ def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
             f"{name} must contain only finite values, got {n_bad} NaN or infinite "
             f"entr{'y' if n_bad == 1 else 'ies'}; drop or impute them first, e.g. "
             f"{name}[np.isfinite({name}).all(axis=1)]."
+        )
+    largest = max(float(arr.max()), -float(arr.min()))
+    if largest > MAX_ABS_VALUE:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g} in absolute value, more than {MAX_ABS_VALUE:g}: "
+            f"squared distances between such points overflow to infinity, and kernels and "
+            f"metrics would return nonsense; rescale the data first, e.g. "
+            f"{name} / np.abs({name}).max() (or standardise each feature)."
         )
     return np.ascontiguousarray(arr)  # no copy if it already is
 

@@ -60,6 +60,7 @@ def kernel_sum(kernel, A, B=None, *, exclude_diagonal=False, block_size=DEFAULT_
     >>> float(kernel_sum(RBF(1.0), A, exclude_diagonal=True))
     6.0
     """
+    block_size = check_int(block_size, "block_size", minimum=1)
     same = B is None
     B = A if same else B
     total = 0.0

@@ -40,7 +40,7 @@ import zlib
 import numpy as np
 from scipy import linalg, optimize
 
-from . import _modelfile
+from . import _fast, _modelfile
 from ._fast import one_blas_thread
 from ._validation import (
     ConstantFeatureWarning,
@@ -59,8 +59,11 @@ __all__ = ["KernelTransport", "TransportProblem", "ConvergenceWarning", "Constan
            "default_mmd_kernel",
            "default_map_kernel", "default_latent_kernel", "lecture_map_params"]
 
-#: Largest dense ``n_reference x n_reference`` factor built without inducing points.
-MAX_DENSE_BYTES = 2 * 1024**3
+#: The most memory the large matrices of one fit may take at once (see ``_fit_memory``):
+#: ``fit`` refuses, before it allocates anything, a problem that needs more.
+MAX_FIT_BYTES = 2 * 1024**3
+#: The name of ``MAX_FIT_BYTES`` in lecturekit 0.1.0, when it bounded the dense factor only.
+MAX_DENSE_BYTES = MAX_FIT_BYTES
 #: Above this many data points the default MMD switches to random features.
 AUTO_FEATURES_ABOVE = 20_000
 AUTO_N_FEATURES = 2000
@@ -193,6 +196,77 @@ def default_latent_kernel(latent):
     except ValueError:  # most points coincide (e.g. constant data): the Gaussian's own median
         median = float(np.sqrt(2.0 * latent.shape[1]))
     return RBF(median / 2.0)
+
+
+def _fit_memory(n_reference, n_inducing=None, n_features=None):
+    """The large matrices a fit holds at once: a list of ``(description, bytes, fix)``.
+
+    What :class:`KernelTransport` allocates at its peak, measured with the
+    default kernels (kernels made of several terms hold a few more temporary
+    matrices while they are evaluated):
+
+    * the exact map (``n_inducing=None``): three ``n x n`` matrices, the kernel
+      matrix ``Q(X, X)``, ``Q(X, X) + eps I`` and its Cholesky factor;
+    * ``m`` inducing points: three ``n x m`` matrices (``Q(U, X)`` while it is
+      computed, and ``B = Q(X, U) L_U^{-T}``) and three ``m x m`` ones;
+    * ``D`` random features without numba: five ``n x D`` matrices (the
+      features, their cosines and sines, and the gradient's products); with
+      numba they are summed tile by tile and take no such memory.
+
+    The exact MMD needs no ``n x n`` matrix (it is summed in blocks).
+
+    Parameters
+    ----------
+    n_reference : int
+    n_inducing : int or None
+    n_features : int or None
+
+    Returns
+    -------
+    list of (str, int, str)
+        What is allocated, its size in bytes, and how to make it smaller.
+
+    Examples
+    --------
+    >>> [size for _, size, _ in _fit_memory(1000)]  # three 1000 x 1000 matrices
+    [24000000]
+    >>> [size for _, size, _ in _fit_memory(3000, 500)]  # the default, 3000 on 500 points
+    [36000000, 6000000]
+    """
+    n = n_reference
+    if n_inducing is None:
+        parts = [(f"3 matrices of {n} x {n} floats (Q(X, X), Q(X, X) + eps I and its Cholesky "
+                  f"factor)", 3 * 8 * n * n,
+                  "pass n_inducing (e.g. 500) to expand the map on fewer points, and n_features "
+                  "(e.g. 2000) for a faster MMD, or lower n_reference")]
+    else:
+        m = n_inducing
+        parts = [(f"3 matrices of {n} x {m} floats (n_reference x n_inducing: Q(U, X) and "
+                  f"B = Q(X, U) L_U^-T)", 3 * 8 * n * m, "lower n_inducing or n_reference"),
+                 (f"3 matrices of {m} x {m} floats (n_inducing x n_inducing)", 3 * 8 * m * m,
+                  "lower n_inducing")]
+    if n_features is not None and not _fast.HAVE_NUMBA:
+        parts.append((f"5 matrices of {n} x {n_features} floats (n_reference x n_features: the "
+                      f"random features, computed with numpy because numba is missing)",
+                      5 * 8 * n * n_features,
+                      "install numba (its fused loops need no such matrices), or lower "
+                      "n_features or n_reference"))
+    return parts
+
+
+def _check_fit_memory(n_reference, n_inducing, n_features):
+    """Raise ``ValueError`` if the fit's matrices would take more than ``MAX_FIT_BYTES``."""
+    parts = _fit_memory(n_reference, n_inducing, n_features)
+    total = sum(size for _, size, _ in parts)
+    limit = min(MAX_FIT_BYTES, MAX_DENSE_BYTES)  # either name may have been lowered
+    if total > limit:
+        what = " and ".join(description for description, _, _ in parts)
+        largest = max(parts, key=lambda part: part[1])
+        raise ValueError(
+            f"this fit is too large for memory: it would hold {what}, {total / 1024**3:.1f} GiB "
+            f"at once, more than the {limit / 1024**3:.3g} GiB allowed "
+            f"(lecturekit.transport.MAX_FIT_BYTES); {largest[2]}."
+        )
 
 
 def _latent_to_data(P, mean, scale, components, latent_scale):
@@ -572,16 +646,7 @@ class KernelTransport:
                 f"n_inducing must be at most n_reference = {n_ref}, got {n_inducing}; "
                 f"use n_inducing=None to expand the map on all reference points."
             )
-        if n_inducing is None:
-            needed = 8 * n_ref * n_ref
-            if needed > MAX_DENSE_BYTES:
-                raise ValueError(
-                    f"the exact map needs an n_reference x n_reference matrix: {n_ref} x {n_ref} "
-                    f"floats = {needed / 1024**3:.1f} GiB, more than the "
-                    f"{MAX_DENSE_BYTES / 1024**3:.0f} GiB allowed; pass n_inducing (e.g. 1000) to "
-                    f"expand the map on fewer points, and n_features (e.g. 2000) for the MMD, "
-                    f"or lower n_reference."
-                )
+        _check_fit_memory(n_ref, n_inducing, n_features)
         tol = check_nonnegative(self.tol, "tol")
         if not isinstance(self.residual, (bool, np.bool_)):
             raise TypeError(f"residual must be True or False, got {self.residual!r}.")
@@ -890,6 +955,7 @@ class KernelTransport:
         """
         self._check_is_fitted("transform")
         X = self._check_latent(X, "X")
+        block_size = check_int(block_size, "block_size", minimum=1)
         out = np.empty_like(X)
         with one_blas_thread():  # as in fit: the result does not depend on the cores
             for start in range(0, X.shape[0], block_size):

@@ -871,8 +871,59 @@ def test_bad_parameter_does_not_corrupt_a_fitted_model(moons_model):
 
 def test_exact_problem_too_large_says_how_large_and_what_to_do():
     Y = np.random.default_rng(0).standard_normal((30, 2))
-    with pytest.raises(ValueError, match=r"GiB.*n_inducing.*n_features"):
+    with pytest.raises(ValueError, match=r"too large for memory.*GiB.*n_inducing.*n_features"):
         KernelTransport(n_reference=20_000).fit(Y)
+
+
+def _limit_fit_memory(monkeypatch, n_bytes):
+    monkeypatch.setattr(transport_module, "MAX_DENSE_BYTES", n_bytes)
+    monkeypatch.setattr(transport_module, "MAX_FIT_BYTES", n_bytes, raising=False)
+
+
+def test_memory_guard_counts_the_three_dense_matrices_of_a_fit(monkeypatch):
+    """The exact map holds Q(X, X), Q + eps I and its Cholesky factor at once (3 n^2 floats)."""
+    _limit_fit_memory(monkeypatch, 20 * 10**6)
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with pytest.raises(ValueError, match=r"too large for memory.*3 matrices of 1000 x 1000"):
+        KernelTransport(n_reference=1000, n_inducing=None).fit(Y)  # 24 MB: 8 MB each
+
+
+def test_memory_guard_counts_the_matrices_of_inducing_points(monkeypatch):
+    _limit_fit_memory(monkeypatch, 20 * 10**6)
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with pytest.raises(ValueError, match=r"too large for memory.*3 matrices of 2000 x 500.*n_inducing"):
+        KernelTransport(n_reference=2000, n_inducing=500).fit(Y)  # 24 MB
+
+
+def test_a_million_reference_points_on_1000_inducing_points_is_refused_at_once():
+    """The fit would hold three 1e6 x 1000 matrices (22 GiB): refused before allocating."""
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with pytest.raises(ValueError, match=r"too large for memory.*22\.4 GiB.*more than the 2 GiB"):
+        KernelTransport(n_reference=10**6, n_inducing=1000).fit(Y)
+
+
+def test_memory_guard_counts_random_feature_matrices_without_numba(monkeypatch):
+    """Without numba the random-feature MMD builds n_reference x n_features matrices."""
+    from lecturekit import _fast
+
+    _limit_fit_memory(monkeypatch, 20 * 10**6)
+    monkeypatch.setattr(_fast, "HAVE_NUMBA", False)
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with pytest.raises(ValueError, match=r"too large for memory.*1000 x 1000.*numba"):
+        KernelTransport(n_reference=1000, n_inducing=50, n_features=1000).fit(Y)
+
+
+@pytest.mark.parametrize("block_size, exc", [(0, ValueError), (-1, ValueError), (2.5, TypeError)])
+def test_transform_rejects_a_block_size_below_one(moons_model, block_size, exc):
+    model, _ = moons_model
+    with pytest.raises(exc, match="block_size must be an integer >= 1"):
+        model.transform(np.zeros((5, 2)), block_size=block_size)
+
+
+def test_fit_rejects_data_whose_squared_distances_overflow():
+    Y = lk.make_toy("moons", 100, random_state=0) * 1e155
+    with pytest.raises(ValueError, match=r"Y has values up to 3\.12e\+155.*1e\+150.*rescale"):
+        KernelTransport().fit(Y)
 
 
 def test_transform_rejects_wrong_dimension(moons_model):

@@ -94,6 +94,15 @@ def test_check_samples_wrong_types(bad, match):
         check_samples(bad, "Y")
 
 
+def test_check_samples_rejects_values_whose_squares_overflow():
+    X = np.zeros((3, 2))
+    X[1, 1] = -2e151
+    with pytest.raises(ValueError, match=r"X has values up to 2e\+151 in absolute value.*1e\+150.*rescale"):
+        check_samples(X)
+    X[1, 1] = 1e150
+    assert check_samples(X) is X
+
+
 def test_check_samples_rejects_complex_arrays():
     with pytest.raises(TypeError, match="real numbers"):
         check_samples(np.array([[1.0 + 2.0j, 3.0]]))
@@ -104,7 +113,7 @@ def test_check_samples_rejects_complex_arrays():
     arrays(
         np.float64,
         st.tuples(st.integers(1, 6), st.integers(1, 4)),
-        elements=st.floats(allow_nan=False, allow_infinity=False),
+        elements=st.floats(min_value=-1e150, max_value=1e150),
     )
 )
 def test_property_check_samples_returns_finite_2d_arrays_unchanged(X):
