@@ -10,8 +10,10 @@ import sys
 import warnings
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
 __all__ = [
+    "NotFittedError",
     "ConstantFeatureWarning",
     "constant_features",
     "warn_at_caller",
@@ -177,6 +179,20 @@ def check_int(value, name, *, minimum=1, allow_none=False):
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     return int(value)
+
+
+def check_is_fitted(estimator, attribute, method):
+    """Raise ``NotFittedError`` unless ``estimator`` has ``attribute`` (set by its ``fit``).
+
+    ``NotFittedError`` is scikit-learn's (``sklearn.exceptions.NotFittedError``,
+    also ``lecturekit.NotFittedError``): both a ``ValueError`` and an
+    ``AttributeError``, so code written for scikit-learn estimators catches it.
+    """
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(
+            f"this {type(estimator).__name__} is not fitted yet: call fit(Y) with your data "
+            f"before {method}()."
+        )
 
 
 def check_random_state(random_state):

@@ -55,6 +55,7 @@ from threadpoolctl import threadpool_limits
 from ._validation import (
     _describe,
     check_int,
+    check_is_fitted,
     check_random_state,
     check_samples,
     constant_features,
@@ -139,11 +140,7 @@ class _Sampler:
         return f"{type(self).__name__}({', '.join(changed)})"
 
     def _check_is_fitted(self, method):
-        if not hasattr(self, "n_features_in_"):
-            raise RuntimeError(
-                f"this {type(self).__name__} is not fitted yet: call fit(Y) with your data "
-                f"before {method}()."
-            )
+        check_is_fitted(self, "n_features_in_", method)  # NotFittedError, as in scikit-learn
 
     def _start_sampling(self, n_samples, random_state):
         self._check_is_fitted("sample")

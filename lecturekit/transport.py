@@ -33,7 +33,6 @@ import json
 import numbers
 import os
 import time
-import warnings
 import zipfile
 import zlib
 
@@ -45,10 +44,12 @@ from ._fast import one_blas_thread
 from ._validation import (
     ConstantFeatureWarning,
     check_int,
+    check_is_fitted,
     check_nonnegative,
     check_random_state,
     check_samples,
     constant_features,
+    warn_at_caller,
 )
 from .features import RandomFourierFeatures, rff_mmd2_and_gradient
 from .kernels import RBF, Kernel, RationalQuadratic, kernel_from_dict, kernel_to_dict, sq_dists
@@ -873,23 +874,18 @@ class KernelTransport:
         self.fit_time_ = time.perf_counter() - start
 
         if not result.success:
-            warnings.warn(
+            warn_at_caller(  # shown at the user's call of fit
                 f"KernelTransport stopped after {result.nit} iterations without converging "
                 f"({result.message}). The samples may still be usable; to converge, raise "
                 f"max_iter (now {max_iter}), raise reg (now {reg:g}) for a smoother problem, "
                 f"or use fewer reference points.",
                 ConvergenceWarning,
-                stacklevel=2,
             )
         return self
 
     # -- using the map ---------------------------------------------------------
     def _check_is_fitted(self, method):
-        if not hasattr(self, "coef_"):
-            raise RuntimeError(
-                f"this KernelTransport is not fitted yet: call fit(Y) with your data "
-                f"before {method}()."
-            )
+        check_is_fitted(self, "coef_", method)  # NotFittedError, as in scikit-learn
 
     def to_data_space(self, P):
         """Points ``P`` of the space the map acts on, in data coordinates.

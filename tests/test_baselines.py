@@ -71,8 +71,13 @@ def test_fit_is_deterministic_given_random_state(cls):
 
 @pytest.mark.parametrize("make", SAMPLERS)
 def test_not_fitted_raises_a_clear_error(make):
-    with pytest.raises(RuntimeError, match=r"is not fitted yet: call fit\(Y\)"):
+    """scikit-learn's convention: NotFittedError, a ValueError and an AttributeError."""
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match=r"is not fitted yet: call fit\(Y\)") as info:
         make().sample(3)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, AttributeError)
+    assert lk.NotFittedError is NotFittedError
 
 
 @pytest.mark.parametrize("make", SAMPLERS)

@@ -491,6 +491,18 @@ def test_convergence_warning_says_what_to_change():
         KernelTransport(max_iter=2, random_state=0).fit(Y)
 
 
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_convergence_warning_points_at_the_callers_line(n_components):
+    """The warning names the line that called fit (here), not a line of lecturekit."""
+    Y = _embedded_moons(100, 4, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        KernelTransport(max_iter=2, random_state=0, n_components=n_components).fit(Y)
+    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(convergence) == 1
+    assert convergence[0].filename == __file__
+
+
 @pytest.mark.parametrize("n_components", ["auto", None])
 def test_digits_defaults_run_in_64_dimensions(n_components):
     """The defaults fit the 64-dimensional digits (in a PCA space, or in pixel space
@@ -821,11 +833,20 @@ def test_constant_features_are_named_in_a_warning_and_reproduced(n_components):
 
 
 # -- bad input ------------------------------------------------------------------
-def test_transform_before_fit():
-    with pytest.raises(RuntimeError, match="not fitted yet.*fit"):
-        KernelTransport().transform(np.zeros((3, 2)))
-    with pytest.raises(RuntimeError, match="not fitted yet"):
-        KernelTransport().sample(3)
+@pytest.mark.parametrize("method, args", [
+    ("transform", (np.zeros((3, 2)),)), ("sample", (3,)), ("to_data_space", (np.zeros((3, 2)),)),
+    ("pushed_reference", ()), ("save", ("never_written.npz",)),
+])
+def test_fitted_only_methods_before_fit_raise_not_fitted_error(tmp_path, method, args):
+    """scikit-learn's convention: NotFittedError, both a ValueError and an AttributeError."""
+    from sklearn.exceptions import NotFittedError
+
+    args = tuple(tmp_path / a if isinstance(a, str) else a for a in args)
+    with pytest.raises(NotFittedError, match=rf"not fitted yet: call fit\(Y\).*before {method}"):
+        getattr(KernelTransport(), method)(*args)
+    assert lk.NotFittedError is NotFittedError
+    assert issubclass(lk.NotFittedError, ValueError) and issubclass(lk.NotFittedError, AttributeError)
+    assert not (tmp_path / "never_written.npz").exists()
 
 
 @pytest.mark.parametrize("Y, exc, match", [
