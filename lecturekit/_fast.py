@@ -218,6 +218,17 @@ def pair_sums(A, B, terms, grad_weight, exclude_diagonal=False):
     are then added in row order on one thread, so the result does not depend
     on the number of threads.
     """
+    # the compiled loops do not check their indices: wrong shapes must not reach them
+    if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
+        raise ValueError(
+            f"pair_sums needs two 2-D arrays with the same number of columns, got shapes "
+            f"{A.shape} and {B.shape}."
+        )
+    if exclude_diagonal and A.shape != B.shape:
+        raise ValueError(
+            f"pair_sums with exclude_diagonal=True leaves out the pairs (a_i, b_i) of the same "
+            f"points, so A and B must have the same shape, got {A.shape} and {B.shape}."
+        )
     kinds, inv_l2, params, weights = terms
     args = (np.ascontiguousarray(A, dtype=np.float64), np.ascontiguousarray(B, dtype=np.float64),
             kinds, inv_l2, params, weights, float(grad_weight), bool(exclude_diagonal))

@@ -23,6 +23,7 @@ __all__ = [
     "check_random_state",
     "check_same_dimension",
     "check_int",
+    "check_bool",
 ]
 
 
@@ -49,6 +50,11 @@ def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
     over the rows are taken in the same order). An input that is already a
     C-contiguous float64 array is returned as it is, without a copy.
 
+    Refused: text, even text that looks like numbers (``TypeError``); complex
+    values (``TypeError``); masked arrays with masked entries, NaN or infinite
+    values, and values above ``MAX_ABS_VALUE = 1e150`` in absolute value, whose
+    squared distances overflow (``ValueError``).
+
     Parameters
     ----------
     X : array_like
@@ -70,21 +76,37 @@ def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
             f"{name} must be an array of samples of shape (n_samples, n_features), "
             f"got {_describe(X)}."
         )
+    if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+        n_masked = int(np.count_nonzero(np.ma.getmaskarray(X)))
+        raise ValueError(
+            f"{name} is a masked array with {n_masked} masked entr"
+            f"{'y' if n_masked == 1 else 'ies'}: lecturekit does not skip them, it would use "
+            f"the values under the mask; drop the rows with masked entries, e.g. "
+            f"{name}[~np.ma.getmaskarray({name}).any(axis=1)].data, or fill them with "
+            f"{name}.filled(value)."
+        )
+    def not_numbers(exc):
+        return TypeError(
+            f"{name} must be an array of real numbers of shape (n_samples, n_features); "
+            f"could not convert {_describe(X)} to float: {exc}"
+        )
+
     try:
         arr = np.asarray(X)
-        if np.iscomplexobj(arr):
-            raise TypeError(
-                f"{name} must hold real numbers, got complex values ({_describe(arr)}); "
-                f"pass {name}.real, or stack real and imaginary parts as separate features."
-            )
+    except (TypeError, ValueError) as exc:
+        raise not_numbers(exc) from None
+    _reject_strings(arr, name)
+    if np.iscomplexobj(arr):
+        raise TypeError(
+            f"{name} must hold real numbers, got complex values ({_describe(arr)}); "
+            f"pass {name}.real, or stack real and imaginary parts as separate features."
+        )
+    try:
         arr = arr.astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:
         if "complex" in str(exc):
             raise
-        raise TypeError(
-            f"{name} must be an array of real numbers of shape (n_samples, n_features); "
-            f"could not convert {_describe(X)} to float: {exc}"
-        ) from None
+        raise not_numbers(exc) from None
     if arr.ndim == 1:
         if allow_1d:
             arr = arr.reshape(-1, 1)
@@ -125,6 +147,30 @@ def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
             f"{name} / np.abs({name}).max() (or standardise each feature)."
         )
     return np.ascontiguousarray(arr)  # no copy if it already is
+
+
+def _reject_strings(arr, name):
+    """Raise ``TypeError`` if ``arr`` holds text (numpy would read "1.5" as the number 1.5)."""
+    if arr.dtype.kind in "US":
+        text = arr.flat[0].item() if arr.size else ""  # np.str_ -> str
+    elif arr.dtype == object:
+        text = next((v for v in arr.flat if isinstance(v, (str, bytes))), None)
+        if text is None:
+            return
+    else:
+        return
+    raise TypeError(
+        f"{name} must be an array of numbers, got strings (e.g. {_describe(text)}): "
+        f"lecturekit does not read numbers from text; if the strings are numbers, "
+        f"convert them yourself, e.g. {name}.astype(float), after checking them."
+    )
+
+
+def check_bool(value, name):
+    """Return ``value`` as a bool after checking that it is True or False (or ``np.bool_``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_describe(value)}.")
+    return bool(value)
 
 
 def check_same_dimension(X, Y, names=("X", "Y")):

@@ -54,6 +54,7 @@ from threadpoolctl import threadpool_limits
 
 from ._validation import (
     _describe,
+    _reject_strings,
     check_int,
     check_is_fitted,
     check_random_state,
@@ -369,6 +370,12 @@ def _check_bandwidths(bandwidths):
     if isinstance(bandwidths, numbers.Real) and not isinstance(bandwidths, bool):
         values = np.array([float(bandwidths)])
     else:
+        if isinstance(bandwidths, (str, bytes)):
+            raise TypeError(
+                f"bandwidths must be None, a positive number or a 1-D array of positive "
+                f"numbers, got {_describe(bandwidths)}; e.g. bandwidths=np.geomspace(0.01, 1, 20)."
+            )
+        _reject_strings(np.asarray(bandwidths), "bandwidths")
         try:
             values = np.asarray(bandwidths, dtype=np.float64)
         except (TypeError, ValueError):

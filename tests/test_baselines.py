@@ -320,6 +320,8 @@ def test_kde_samples_are_training_points_plus_noise_of_the_bandwidth():
         ({"bandwidths": []}, ValueError, r"non-empty 1-D array .*shape \(0,\)"),
         ({"bandwidths": [[0.1, 0.2]]}, ValueError, r"shape \(1, 2\)"),
         ({"bandwidths": "auto"}, TypeError, "bandwidths must be None, a positive number"),
+        ({"bandwidths": "0.5"}, TypeError, "bandwidths must be None, a positive number"),
+        ({"bandwidths": ["0.1", "0.2"]}, TypeError, r"bandwidths must .*numbers.*'0\.1'"),
     ],
 )
 def test_kde_bad_parameters(params, error, match):

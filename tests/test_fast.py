@@ -65,6 +65,20 @@ def test_parallel_and_serial_loops_agree(monkeypatch):
     assert np.array_equal(g_par, g_ser)
 
 
+@pytest.mark.parametrize("shapes, exclude_diagonal", [
+    (((5, 2), (3, 2)), True),    # wrote past the end of a length-3 array
+    (((3, 2), (5, 2)), True),
+    (((4, 2), (4, 3)), False),   # read past the end of B's rows
+    (((4,), (4, 2)), False),
+])
+def test_pair_sums_rejects_shapes_its_loop_cannot_handle(shapes, exclude_diagonal):
+    """The compiled loop does not check its indices: pair_sums checks the shapes first."""
+    terms = _fast.radial_terms(RBF(1.0))
+    A, B = np.zeros(shapes[0]), np.zeros(shapes[1])
+    with pytest.raises(ValueError, match="pair_sums"):
+        _fast.pair_sums(A, B, terms, 1.0, exclude_diagonal=exclude_diagonal)
+
+
 def _with_threads(n_threads, function):
     """``function()`` computed with numba limited to ``n_threads`` threads."""
     import numba

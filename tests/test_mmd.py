@@ -216,6 +216,17 @@ def test_bad_samples(func):
     assert value == pytest.approx(2.0 - 2.0 * np.exp(-1.0), rel=1e-14)
 
 
+@pytest.mark.parametrize("func", [mmd2, mmd2_and_gradient])
+@pytest.mark.parametrize("bad", ["no", "False", 0, 1, None, np.float64(1.0)])
+def test_unbiased_must_be_a_bool(func, bad):
+    """unbiased="no" used to mean True (a non-empty string is truthy)."""
+    X = np.random.default_rng(0).standard_normal((5, 2))
+    with pytest.raises(TypeError, match=r"unbiased must be True or False, got"):
+        func(X, X + 1.0, RBF(1.0), bad)
+    value = mmd2(X, X + 1.0, RBF(1.0), np.bool_(True))  # a numpy bool is a bool
+    assert value == mmd2(X, X + 1.0, RBF(1.0), True)
+
+
 def test_mmd2_rejects_bad_block_size():
     X = np.zeros((3, 1))
     with pytest.raises(ValueError, match="block_size.*got 0"):
