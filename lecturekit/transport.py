@@ -1155,7 +1155,8 @@ class KernelTransport:
         missing = sorted(set(expected) - set(params))
         if missing:
             raise _modelfile.DamagedFile(f"its description lacks the parameter(s) {missing}")
-        unknown = sorted(set(params) - set(cls._param_names()) - {"callback"})
+        storable = set(cls._param_names()) - {"callback"}  # save never stores the callback
+        unknown = sorted(set(params) - storable)
         if unknown:
             raise _modelfile.DamagedFile(f"its description has unknown parameter(s) {unknown}")
         for name in ("mmd_kernel", "map_kernel"):
