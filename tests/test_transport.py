@@ -346,6 +346,9 @@ def _damage(kind, members):
     if kind == "NaN in the loss history":
         meta["loss_history_"][0] = float("nan")
         return _with_meta(members, meta)
+    if kind == "callback stored":
+        meta["params"]["callback"] = "print"
+        return _with_meta(members, meta)
     if kind == "residual is not a bool":
         meta["params"]["residual"] = "yes"
         return _with_meta(members, meta)
@@ -373,7 +376,7 @@ def _damage(kind, members):
 
 DAMAGES = ["meta is a list", "meta lacks mmd2_", "version is a string", "unknown parameter",
            "kernel nested too deeply", "kernel of an unknown type", "NaN in the loss history",
-           "residual is not a bool", "n_latent_ disagrees", "NaN coefficient",
+           "callback stored", "residual is not a bool", "n_latent_ disagrees", "NaN coefficient",
            "coefficients of the wrong shape", "float32 coefficients", "pickled object array",
            "negative scale", "member missing", "member truncated"]
 
