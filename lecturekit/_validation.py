@@ -85,6 +85,7 @@ def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
             f"{name}[~np.ma.getmaskarray({name}).any(axis=1)].data, or fill them with "
             f"{name}.filled(value)."
         )
+
     def not_numbers(exc):
         return TypeError(
             f"{name} must be an array of real numbers of shape (n_samples, n_features); "
@@ -141,9 +142,10 @@ def check_samples(X, name="X", *, min_samples=1, allow_1d=False):
     largest = max(float(arr.max()), -float(arr.min()))
     if largest > MAX_ABS_VALUE:
         raise ValueError(
-            f"{name} has values up to {largest:.3g} in absolute value, more than {MAX_ABS_VALUE:g}: "
-            f"squared distances between such points overflow to infinity, and kernels and "
-            f"metrics would return nonsense; rescale the data first, e.g. "
+            f"{name} has values up to {largest:.3g} in absolute value, more than "
+            f"{MAX_ABS_VALUE:g}: squared distances between such points overflow to "
+            f"infinity, and kernels and metrics would return nonsense; rescale the data "
+            f"first, e.g. "
             f"{name} / np.abs({name}).max() (or standardise each feature)."
         )
     return np.ascontiguousarray(arr)  # no copy if it already is
@@ -283,7 +285,8 @@ def warn_at_caller(message, category):
     ``warnings.filterwarnings(..., module=...)`` filters work on the user's module.
     """
     frame, level = sys._getframe(1), 2  # level 2: the function calling warn_at_caller
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+    while (frame is not None
+           and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR)):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
 

@@ -956,7 +956,8 @@ class KernelTransport:
         with one_blas_thread():  # as in fit: the result does not depend on the cores
             for start in range(0, X.shape[0], block_size):
                 Xb = X[start:start + block_size]
-                Tb = self.map_kernel_(Xb, self.inducing_) @ self.coef_  # (b, m) @ (m, d) -> (b, d)
+                # (b, m) @ (m, d) -> (b, d)
+                Tb = self.map_kernel_(Xb, self.inducing_) @ self.coef_
                 out[start:start + block_size] = Xb + Tb if self.residual else Tb
             return self._to_data(out)
 
