@@ -43,6 +43,7 @@ from . import (
     transport,
     widgets,
 )
+from ._validation import NotFittedError  # scikit-learn's, raised before fit  # noqa: F401
 from .baselines import *  # noqa: F401,F403
 from .datasets import *  # noqa: F401,F403
 from .features import *  # noqa: F401,F403

@@ -14,6 +14,12 @@ pass over the pairs, without any ``(n, m)`` temporary, in parallel over
 the numpy path, and every caller falls back to numpy when numba is missing
 or the kernel is not a sum of radial terms.
 
+Every sum is taken in a fixed order, whatever the number of threads: the
+parallel loops write one partial sum per row (or per chunk of rows) into an
+array, and one thread adds the partial sums in order. The results are
+therefore the same bits on one core or on many, and the same as those of the
+serial loops.
+
 The second half of the module does the same for the random Fourier features of
 :mod:`lecturekit.features`: the sums ``sum_j cos(w_k . y_j)`` and
 ``sum_j sin(w_k . y_j)`` (the mean embedding) and the gradient of the
@@ -143,7 +149,10 @@ if HAVE_NUMBA:
             G[i, c] = 2.0 * grad_weight * (A[i, c] * dsum - acc)
 
     @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
-    def _pair_sums_parallel(A, B, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal):
+    def _pair_rows_parallel(A, B, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal):
+        # The rows in parallel, each into its own entry of row_sums. The total is left
+        # to _sum_rows: a sum inside this function would be split between the threads,
+        # and its last bits would depend on their number.
         n, d = A.shape
         BT = np.ascontiguousarray(B.T)  # (d, m): unit stride in the inner loops
         row_sums = np.zeros(n)
@@ -151,7 +160,12 @@ if HAVE_NUMBA:
         for i in numba.prange(n):
             _one_row(i, A, BT, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal,
                      row_sums, G)
-        return row_sums.sum(), G
+        return row_sums, G
+
+    @numba.njit(fastmath=True, cache=True, nogil=True)
+    def _sum_rows(row_sums):
+        # one thread, always the same order: the sum _pair_sums_serial takes
+        return row_sums.sum()
 
     @numba.njit(fastmath=True, cache=True, nogil=True)
     def _pair_sums_serial(A, B, kinds, inv_l2, params, weights, grad_weight, exclude_diagonal):
@@ -165,6 +179,31 @@ if HAVE_NUMBA:
         return row_sums.sum(), G
 
 
+@contextlib.contextmanager
+def keyboard_interrupts():
+    """Let Ctrl-C during a parallel compiled loop reach the caller as ``KeyboardInterrupt``.
+
+    Python runs its SIGINT handler only between bytecodes. While numba's
+    parallel loop runs, the first Python code executed is a small helper that
+    numba's runtime calls (``numba.core.serialize._numba_unpickle``); the
+    ``KeyboardInterrupt`` raised there does not pass through the compiled
+    function, which reports ``SystemError: ... returned a result with an
+    exception set`` instead, with the ``KeyboardInterrupt`` at the end of its
+    chain of causes. This context turns such a ``SystemError`` back into
+    ``KeyboardInterrupt``.
+    """
+    try:
+        yield
+    except SystemError as err:
+        cause, seen = err, set()
+        while cause is not None and id(cause) not in seen:
+            if isinstance(cause, KeyboardInterrupt):
+                raise KeyboardInterrupt from None
+            seen.add(id(cause))
+            cause = cause.__cause__ or cause.__context__
+        raise
+
+
 #: Below this many pairs one thread is faster: starting threads costs more than it saves,
 #: and on a busy machine a parallel loop waits for its slowest thread.
 PARALLEL_MIN_PAIRS = 4_000_000
@@ -175,15 +214,29 @@ def pair_sums(A, B, terms, grad_weight, exclude_diagonal=False):
 
     ``terms`` comes from :func:`radial_terms`. With ``exclude_diagonal`` the
     pairs ``i = j`` are left out (``A`` and ``B`` must then be the same points).
+    Large inputs are computed in parallel over the rows of ``A``; the row sums
+    are then added in row order on one thread, so the result does not depend
+    on the number of threads.
     """
+    # the compiled loops do not check their indices: wrong shapes must not reach them
+    if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
+        raise ValueError(
+            f"pair_sums needs two 2-D arrays with the same number of columns, got shapes "
+            f"{A.shape} and {B.shape}."
+        )
+    if exclude_diagonal and A.shape != B.shape:
+        raise ValueError(
+            f"pair_sums with exclude_diagonal=True leaves out the pairs (a_i, b_i) of the same "
+            f"points, so A and B must have the same shape, got {A.shape} and {B.shape}."
+        )
     kinds, inv_l2, params, weights = terms
-    big = A.shape[0] * B.shape[0] >= PARALLEL_MIN_PAIRS
-    run = _pair_sums_parallel if big else _pair_sums_serial
-    return run(
-        np.ascontiguousarray(A, dtype=np.float64),
-        np.ascontiguousarray(B, dtype=np.float64),
-        kinds, inv_l2, params, weights, float(grad_weight), bool(exclude_diagonal),
-    )
+    args = (np.ascontiguousarray(A, dtype=np.float64), np.ascontiguousarray(B, dtype=np.float64),
+            kinds, inv_l2, params, weights, float(grad_weight), bool(exclude_diagonal))
+    if A.shape[0] * B.shape[0] < PARALLEL_MIN_PAIRS:
+        return _pair_sums_serial(*args)
+    with keyboard_interrupts():
+        row_sums, G = _pair_rows_parallel(*args)
+    return _sum_rows(row_sums), G
 
 
 def fast_terms(kernel):
@@ -469,6 +522,18 @@ def _one_blas_thread(use_blas):
     return _blas_controller.limit(limits=1, user_api="blas")
 
 
+def one_blas_thread():
+    """A context in which BLAS runs on one thread (``KernelTransport`` fits and samples in it).
+
+    The solver's matrix products are small, so BLAS threads only add start-up
+    and waiting costs (large on a busy machine); and on one thread the results
+    cannot depend on the number of cores. The same limit as
+    ``threadpoolctl.threadpool_limits(limits=1, user_api="blas")``, from a
+    controller made once.
+    """
+    return _one_blas_thread(True)
+
+
 def rff_sums(Y, W, chunk, tiles=None):
     """``(sum_j cos(W y_j), sum_j sin(W y_j))``, each of shape ``(D,)``, in one fused pass.
 
@@ -488,7 +553,7 @@ def rff_sums(Y, W, chunk, tiles=None):
     # at most RFF_MAX_CHUNKS chunk sums in memory at once (2 n_features floats each)
     per_batch = RFF_MAX_CHUNKS * chunk
     total = None
-    with _one_blas_thread(use_blas):
+    with _one_blas_thread(use_blas), keyboard_interrupts():
         for start in range(0, n, per_batch):
             Yb = Y[start:start + per_batch]
             partial = np.zeros((-(-Yb.shape[0] // chunk), 2, WT3.shape[0] * WT3.shape[2]))
@@ -529,6 +594,6 @@ def rff_value_and_gradient(X, W, mass, target_embedding):
     b[:D] = (-2.0 * s / n) * delta_cos
     parallel, use_blas = _rff_options(n, D, d)
     run = _rff_gradient_parallel if parallel and n > RFF_ROWS else _rff_gradient_serial
-    with _one_blas_thread(use_blas):
+    with _one_blas_thread(use_blas), keyboard_interrupts():
         grad = run(X, WT3, Wpad, a, b, use_blas, float(RFF_SINCOS_LIMIT))
     return value, grad

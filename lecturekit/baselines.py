@@ -31,8 +31,10 @@ use and high dimension.
 
 The mixture and the KDE standardise each feature (``(y - mean) / std``)
 before they choose components or a bandwidth, and map their samples back to
-the data's units. A feature that is constant in the training data is left
-out of that choice and reproduced exactly in every sample.
+the data's units. A feature that is constant in the training data (its
+standard deviation at most ``1e-12`` times its own largest absolute value, the
+rule of ``KernelTransport``) is left out of that choice, reproduced exactly in
+every sample, and named in a ``ConstantFeatureWarning``.
 :class:`GaussianMixtureSampler` needs scikit-learn; the others need only NumPy.
 
 Examples
@@ -50,7 +52,15 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._validation import _describe, check_int, check_random_state, check_samples
+from ._validation import (
+    _describe,
+    _reject_strings,
+    check_int,
+    check_is_fitted,
+    check_random_state,
+    check_samples,
+    constant_features,
+)
 from .kernels import sq_dists
 
 __all__ = ["GaussianMixtureSampler", "KDESampler", "CopySampler", "GaussianSampler"]
@@ -69,14 +79,15 @@ _BLOCK_ENTRIES = 2**22
 def _standardizer(Y):
     """Per-feature mean, scale and constant-feature mask of ``Y``.
 
-    A feature is constant when its standard deviation is at most
-    ``1e-12 * max(1, max |Y|)`` (the rule of ``KernelTransport``); its scale is
-    then 0 and its mean is its first value, so that ``mean + scale * z``
-    reproduces it exactly for any finite ``z``.
+    A feature is constant when its standard deviation is at most ``1e-12``
+    times its own largest absolute value (the rule of ``KernelTransport``, in
+    ``lecturekit._validation.constant_features``; a ``ConstantFeatureWarning``
+    names such features); its scale is then 0 and its mean is its first value,
+    so that ``mean + scale * z`` reproduces it exactly for any finite ``z``.
     """
     mean = Y.mean(axis=0)
     scale = Y.std(axis=0)
-    constant = scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))
+    constant = constant_features(Y, scale)
     scale[constant] = 0.0
     mean[constant] = Y[0, constant]
     return mean, scale, constant
@@ -130,11 +141,7 @@ class _Sampler:
         return f"{type(self).__name__}({', '.join(changed)})"
 
     def _check_is_fitted(self, method):
-        if not hasattr(self, "n_features_in_"):
-            raise RuntimeError(
-                f"this {type(self).__name__} is not fitted yet: call fit(Y) with your data "
-                f"before {method}()."
-            )
+        check_is_fitted(self, "n_features_in_", method)  # NotFittedError, as in scikit-learn
 
     def _start_sampling(self, n_samples, random_state):
         self._check_is_fitted("sample")
@@ -363,6 +370,12 @@ def _check_bandwidths(bandwidths):
     if isinstance(bandwidths, numbers.Real) and not isinstance(bandwidths, bool):
         values = np.array([float(bandwidths)])
     else:
+        if isinstance(bandwidths, (str, bytes)):
+            raise TypeError(
+                f"bandwidths must be None, a positive number or a 1-D array of positive "
+                f"numbers, got {_describe(bandwidths)}; e.g. bandwidths=np.geomspace(0.01, 1, 20)."
+            )
+        _reject_strings(np.asarray(bandwidths), "bandwidths")
         try:
             values = np.asarray(bandwidths, dtype=np.float64)
         except (TypeError, ValueError):

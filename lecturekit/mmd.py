@@ -22,7 +22,13 @@ so memory stays bounded however many samples are passed.
 
 import numpy as np
 
-from ._validation import check_int, check_random_state, check_same_dimension, check_samples
+from ._validation import (
+    check_bool,
+    check_int,
+    check_random_state,
+    check_same_dimension,
+    check_samples,
+)
 from . import _fast
 from .kernels import Kernel
 
@@ -60,6 +66,7 @@ def kernel_sum(kernel, A, B=None, *, exclude_diagonal=False, block_size=DEFAULT_
     >>> float(kernel_sum(RBF(1.0), A, exclude_diagonal=True))
     6.0
     """
+    block_size = check_int(block_size, "block_size", minimum=1)
     same = B is None
     B = A if same else B
     total = 0.0
@@ -104,6 +111,7 @@ def mmd2(X, Y, kernel, unbiased=False, *, block_size=DEFAULT_BLOCK_SIZE):
     True
     """
     _check_kernel(kernel)
+    unbiased = check_bool(unbiased, "unbiased")
     min_samples = 2 if unbiased else 1
     X = check_samples(X, "X", min_samples=min_samples)
     Y = check_samples(Y, "Y", min_samples=min_samples)
@@ -192,6 +200,7 @@ def mmd2_and_gradient(X, Y, kernel, unbiased=False, *, yy_term=None, block_size=
     (0.0, True)
     """
     _check_kernel(kernel)
+    unbiased = check_bool(unbiased, "unbiased")
     min_samples = 2 if unbiased else 1
     X = check_samples(X, "X", min_samples=min_samples)
     Y = check_samples(Y, "Y", min_samples=min_samples)

@@ -26,31 +26,45 @@ standardised data onto its leading principal components, whitens them, and
 learns the map in that ``k``-dimensional latent space (``n_components``).
 """
 
+import contextlib
+import errno
 import inspect
 import json
+import numbers
+import os
 import time
-import warnings
+import zipfile
+import zlib
 
 import numpy as np
 from scipy import linalg, optimize
-from threadpoolctl import threadpool_limits
 
+from . import _fast, _modelfile
+from ._fast import one_blas_thread
 from ._validation import (
+    ConstantFeatureWarning,
     check_int,
+    check_is_fitted,
     check_nonnegative,
     check_random_state,
     check_samples,
+    constant_features,
+    warn_at_caller,
 )
 from .features import RandomFourierFeatures, rff_mmd2_and_gradient
 from .kernels import RBF, Kernel, RationalQuadratic, kernel_from_dict, kernel_to_dict, sq_dists
 from .mmd import kernel_sum, median_heuristic, mmd2_and_gradient
 from .representer import cholesky_with_nugget
 
-__all__ = ["KernelTransport", "TransportProblem", "ConvergenceWarning", "default_mmd_kernel",
+__all__ = ["KernelTransport", "TransportProblem", "ConvergenceWarning", "ConstantFeatureWarning",
+           "default_mmd_kernel",
            "default_map_kernel", "default_latent_kernel", "lecture_map_params"]
 
-#: Largest dense ``n_reference x n_reference`` factor built without inducing points.
-MAX_DENSE_BYTES = 2 * 1024**3
+#: The most memory the large matrices of one fit may take at once (see ``_fit_memory``):
+#: ``fit`` refuses, before it allocates anything, a problem that needs more.
+MAX_FIT_BYTES = 2 * 1024**3
+#: The name of ``MAX_FIT_BYTES`` in lecturekit 0.1.0, when it bounded the dense factor only.
+MAX_DENSE_BYTES = MAX_FIT_BYTES
 #: Above this many data points the default MMD switches to random features.
 AUTO_FEATURES_ABOVE = 20_000
 AUTO_N_FEATURES = 2000
@@ -200,6 +214,77 @@ def default_latent_kernel(latent):
     except ValueError:  # most points coincide (e.g. constant data): the Gaussian's own median
         median = float(np.sqrt(2.0 * latent.shape[1]))
     return RBF(median / 2.0)
+
+
+def _fit_memory(n_reference, n_inducing=None, n_features=None):
+    """The large matrices a fit holds at once: a list of ``(description, bytes, fix)``.
+
+    What :class:`KernelTransport` allocates at its peak, measured with the
+    default kernels (kernels made of several terms hold a few more temporary
+    matrices while they are evaluated):
+
+    * the exact map (``n_inducing=None``): three ``n x n`` matrices, the kernel
+      matrix ``Q(X, X)``, ``Q(X, X) + eps I`` and its Cholesky factor;
+    * ``m`` inducing points: three ``n x m`` matrices (``Q(U, X)`` while it is
+      computed, and ``B = Q(X, U) L_U^{-T}``) and three ``m x m`` ones;
+    * ``D`` random features without numba: five ``n x D`` matrices (the
+      features, their cosines and sines, and the gradient's products); with
+      numba they are summed tile by tile and take no such memory.
+
+    The exact MMD needs no ``n x n`` matrix (it is summed in blocks).
+
+    Parameters
+    ----------
+    n_reference : int
+    n_inducing : int or None
+    n_features : int or None
+
+    Returns
+    -------
+    list of (str, int, str)
+        What is allocated, its size in bytes, and how to make it smaller.
+
+    Examples
+    --------
+    >>> [size for _, size, _ in _fit_memory(1000)]  # three 1000 x 1000 matrices
+    [24000000]
+    >>> [size for _, size, _ in _fit_memory(3000, 500)]  # the default, 3000 on 500 points
+    [36000000, 6000000]
+    """
+    n = n_reference
+    if n_inducing is None:
+        parts = [(f"3 matrices of {n} x {n} floats (Q(X, X), Q(X, X) + eps I and its Cholesky "
+                  f"factor)", 3 * 8 * n * n,
+                  "pass n_inducing (e.g. 500) to expand the map on fewer points, and n_features "
+                  "(e.g. 2000) for a faster MMD, or lower n_reference")]
+    else:
+        m = n_inducing
+        parts = [(f"3 matrices of {n} x {m} floats (n_reference x n_inducing: Q(U, X) and "
+                  f"B = Q(X, U) L_U^-T)", 3 * 8 * n * m, "lower n_inducing or n_reference"),
+                 (f"3 matrices of {m} x {m} floats (n_inducing x n_inducing)", 3 * 8 * m * m,
+                  "lower n_inducing")]
+    if n_features is not None and not _fast.HAVE_NUMBA:
+        parts.append((f"5 matrices of {n} x {n_features} floats (n_reference x n_features: the "
+                      f"random features, computed with numpy because numba is missing)",
+                      5 * 8 * n * n_features,
+                      "install numba (its fused loops need no such matrices), or lower "
+                      "n_features or n_reference"))
+    return parts
+
+
+def _check_fit_memory(n_reference, n_inducing, n_features):
+    """Raise ``ValueError`` if the fit's matrices would take more than ``MAX_FIT_BYTES``."""
+    parts = _fit_memory(n_reference, n_inducing, n_features)
+    total = sum(size for _, size, _ in parts)
+    limit = min(MAX_FIT_BYTES, MAX_DENSE_BYTES)  # either name may have been lowered
+    if total > limit:
+        what = " and ".join(description for description, _, _ in parts)
+        largest = max(parts, key=lambda part: part[1])
+        raise ValueError(
+            f"this fit is too large for memory: it would hold {what}, {total / 1024**3:.1f} GiB "
+            f"at once, more than the {limit / 1024**3:.3g} GiB allowed "
+            f"(lecturekit.transport.MAX_FIT_BYTES); {largest[2]}."
+        )
 
 
 def _latent_to_data(P, mean, scale, components, latent_scale):
@@ -363,8 +448,10 @@ class KernelTransport:
         points do (the book's chapter 6 shows the difference).
     standardize : bool, default True
         Fit on data centred and scaled per feature; samples are mapped back to
-        data coordinates. A constant feature of the data is reproduced exactly
-        in every sample (its scale is 0). With a reduction, the principal
+        data coordinates. A constant feature of the data (one whose standard
+        deviation is at most 1e-12 times its own largest absolute value) is
+        reproduced in every sample (its scale is 0), and a
+        :class:`ConstantFeatureWarning` names it. With a reduction, the principal
         components are those of the standardised data (of the centred data
         when False: for features in one common unit, such as pixels, pass
         ``standardize=False`` to let large-variance features lead the PCA).
@@ -577,16 +664,7 @@ class KernelTransport:
                 f"n_inducing must be at most n_reference = {n_ref}, got {n_inducing}; "
                 f"use n_inducing=None to expand the map on all reference points."
             )
-        if n_inducing is None:
-            needed = 8 * n_ref * n_ref
-            if needed > MAX_DENSE_BYTES:
-                raise ValueError(
-                    f"the exact map needs an n_reference x n_reference matrix: {n_ref} x {n_ref} "
-                    f"floats = {needed / 1024**3:.1f} GiB, more than the "
-                    f"{MAX_DENSE_BYTES / 1024**3:.0f} GiB allowed; pass n_inducing (e.g. 1000) to "
-                    f"expand the map on fewer points, and n_features (e.g. 2000) for the MMD, "
-                    f"or lower n_reference."
-                )
+        _check_fit_memory(n_ref, n_inducing, n_features)
         tol = check_nonnegative(self.tol, "tol")
         if not isinstance(self.residual, (bool, np.bool_)):
             raise TypeError(f"residual must be True or False, got {self.residual!r}.")
@@ -641,16 +719,22 @@ class KernelTransport:
             self._validate_params(n_data, d)
         )
         rng = check_random_state(self.random_state)
-        if n_components is not None:
-            return self._fit_reduced(Y, n_components, reg, max_iter, n_ref, n_features,
-                                     n_inducing, tol, rng, start)
+        with one_blas_thread():  # see _fast.one_blas_thread: results independent of the cores
+            if n_components is not None:
+                return self._fit_reduced(Y, n_components, reg, max_iter, n_ref, n_features,
+                                         n_inducing, tol, rng, start)
+            return self._fit_data_space(Y, reg, max_iter, n_ref, n_features, n_inducing, tol,
+                                        rng, start)
 
+    def _fit_data_space(self, Y, reg, max_iter, n_ref, n_features, n_inducing, tol, rng, start):
+        """Fit in the (standardised) data space, without a reduction."""
+        d = Y.shape[1]
         # Standardise the data.
         if self.standardize:
             mean = Y.mean(axis=0)
             scale = Y.std(axis=0)
             # a constant feature gets scale 0: every sample reproduces the constant
-            scale[scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))] = 0.0
+            scale[constant_features(Y, scale)] = 0.0
         else:
             mean, scale = np.zeros(d), np.ones(d)
         Ys = (Y - mean) / np.where(scale > 0, scale, 1.0)
@@ -661,15 +745,8 @@ class KernelTransport:
             Q = self.map_kernel
         else:  # the inducing points are the first n_inducing reference points
             Q = default_map_kernel(d, X if n_inducing is None else X[:n_inducing])
-        # The factorisation and the optimiser's vectors are small: BLAS threads only add
-        # start-up and waiting costs (large on a busy machine), so use one thread.
-        limiter = threadpool_limits(limits=1, user_api="blas")
-        try:
-            self._solve(X, Ys, mean, scale, K, Q, reg, max_iter, n_features,
-                        n_inducing, tol, rng, start, reduction=None)
-        finally:
-            limiter.restore_original_limits()
-        return self
+        return self._solve(X, Ys, mean, scale, K, Q, reg, max_iter, n_features,
+                           n_inducing, tol, rng, start, reduction=None)
 
     def _fit_reduced(self, Y, n_components, reg, max_iter, n_ref, n_features, n_inducing, tol,
                      rng, start):
@@ -684,46 +761,41 @@ class KernelTransport:
         mean = Y.mean(axis=0)
         if self.standardize:
             scale = Y.std(axis=0)
-            scale[scale <= 1e-12 * max(1.0, float(np.abs(Y).max()))] = 0.0
+            scale[constant_features(Y, scale)] = 0.0
         else:
             scale = np.ones(d)
         Ys = (Y - mean) / np.where(scale > 0, scale, 1.0)  # constant features: columns of 0
-        limiter = threadpool_limits(limits=1, user_api="blas")
-        try:
-            directions, variances = _principal_components(Ys)
-            total = float(np.sum(variances))
-            if n_components == "auto":
-                # Kaiser-Guttman: the components with more variance than an average feature
-                k = int(np.count_nonzero(variances > total / d))
-                k = min(max(k, 1), AUTO_MAX_COMPONENTS)
-            else:
-                k = n_components
-            components = np.ascontiguousarray(directions[:k])
-            C = Ys @ components.T  # (N, d) @ (d, k) -> (N, k)
-            latent_scale = np.sqrt(variances[:k])
-            # a direction without variance (rank-deficient data) stays at 0, like a constant feature
-            latent_scale[latent_scale <= 1e-12 * max(1.0, float(latent_scale[0]))] = 0.0
-            Cs = C / np.where(latent_scale > 0, latent_scale, 1.0)
+        directions, variances = _principal_components(Ys)
+        total = float(np.sum(variances))
+        if n_components == "auto":
+            # Kaiser-Guttman: the components with more variance than an average feature
+            k = int(np.count_nonzero(variances > total / d))
+            k = min(max(k, 1), AUTO_MAX_COMPONENTS)
+        else:
+            k = n_components
+        components = np.ascontiguousarray(directions[:k])
+        C = Ys @ components.T  # (N, d) @ (d, k) -> (N, k)
+        latent_scale = np.sqrt(variances[:k])
+        # a direction without variance (rank-deficient data) stays at 0, like a constant feature
+        latent_scale[latent_scale <= 1e-12 * max(1.0, float(latent_scale[0]))] = 0.0
+        Cs = C / np.where(latent_scale > 0, latent_scale, 1.0)
 
-            if self.mmd_kernel is None or self.map_kernel is None:
-                latent_kernel = default_latent_kernel(Cs)
-            K = self.mmd_kernel if self.mmd_kernel is not None else latent_kernel
-            Q = self.map_kernel if self.map_kernel is not None else RBF(latent_kernel.lengthscale)
-            # the defaults of reg and tol are those of the data space; a latent space has its own
-            reg = LATENT_REG if reg == DEFAULT_REG else reg
-            tol = LATENT_TOL if tol == DEFAULT_TOL else tol
+        if self.mmd_kernel is None or self.map_kernel is None:
+            latent_kernel = default_latent_kernel(Cs)
+        K = self.mmd_kernel if self.mmd_kernel is not None else latent_kernel
+        Q = self.map_kernel if self.map_kernel is not None else RBF(latent_kernel.lengthscale)
+        # the defaults of reg and tol are those of the data space; a latent space has its own
+        reg = LATENT_REG if reg == DEFAULT_REG else reg
+        tol = LATENT_TOL if tol == DEFAULT_TOL else tol
 
-            X = rng.standard_normal((n_ref, k))
-            reduction = {
-                "components": components,
-                "latent_scale": latent_scale,
-                "explained": float(np.sum(variances[:k]) / total) if total > 0 else 1.0,
-            }
-            self._solve(X, Cs, mean, scale, K, Q, reg, max_iter, n_features, n_inducing, tol,
-                        rng, start, reduction=reduction)
-        finally:
-            limiter.restore_original_limits()
-        return self
+        X = rng.standard_normal((n_ref, k))
+        reduction = {
+            "components": components,
+            "latent_scale": latent_scale,
+            "explained": float(np.sum(variances[:k]) / total) if total > 0 else 1.0,
+        }
+        return self._solve(X, Cs, mean, scale, K, Q, reg, max_iter, n_features, n_inducing,
+                           tol, rng, start, reduction=reduction)
 
     def _solve(self, X, Ys, mean, scale, K, Q, reg, max_iter, n_features, n_inducing, tol,
                rng, start, reduction):
@@ -819,23 +891,18 @@ class KernelTransport:
         self.fit_time_ = time.perf_counter() - start
 
         if not result.success:
-            warnings.warn(
+            warn_at_caller(  # shown at the user's call of fit
                 f"KernelTransport stopped after {result.nit} iterations without converging "
                 f"({result.message}). The samples may still be usable; to converge, raise "
                 f"max_iter (now {max_iter}), raise reg (now {reg:g}) for a smoother problem, "
                 f"or use fewer reference points.",
                 ConvergenceWarning,
-                stacklevel=2,
             )
         return self
 
     # -- using the map ---------------------------------------------------------
     def _check_is_fitted(self, method):
-        if not hasattr(self, "coef_"):
-            raise RuntimeError(
-                f"this KernelTransport is not fitted yet: call fit(Y) with your data "
-                f"before {method}()."
-            )
+        check_is_fitted(self, "coef_", method)  # NotFittedError, as in scikit-learn
 
     def to_data_space(self, P):
         """Points ``P`` of the space the map acts on, in data coordinates.
@@ -855,7 +922,9 @@ class KernelTransport:
         array of shape (n_points, d)
         """
         self._check_is_fitted("to_data_space")
-        return self._to_data(self._check_latent(P, "P"))
+        P = self._check_latent(P, "P")
+        with one_blas_thread():
+            return self._to_data(P)
 
     def _to_data(self, P):
         if self.components_ is None:
@@ -899,12 +968,15 @@ class KernelTransport:
         """
         self._check_is_fitted("transform")
         X = self._check_latent(X, "X")
+        block_size = check_int(block_size, "block_size", minimum=1)
         out = np.empty_like(X)
-        for start in range(0, X.shape[0], block_size):
-            Xb = X[start:start + block_size]
-            Tb = self.map_kernel_(Xb, self.inducing_) @ self.coef_  # (b, m) @ (m, d) -> (b, d)
-            out[start:start + block_size] = Xb + Tb if self.residual else Tb
-        return self._to_data(out)
+        with one_blas_thread():  # as in fit: the result does not depend on the cores
+            for start in range(0, X.shape[0], block_size):
+                Xb = X[start:start + block_size]
+                # (b, m) @ (m, d) -> (b, d)
+                Tb = self.map_kernel_(Xb, self.inducing_) @ self.coef_
+                out[start:start + block_size] = Xb + Tb if self.residual else Tb
+            return self._to_data(out)
 
     def sample(self, n_samples, random_state=None):
         """Generate ``n_samples`` new samples: ``transform`` of fresh ``N(0, I)`` draws.
@@ -925,7 +997,8 @@ class KernelTransport:
         """The pushed reference points ``x_i + z_i`` (or ``z_i``) in data coordinates."""
         self._check_is_fitted("pushed_reference")
         P = self.reference_ + self.z_ if self.residual else self.z_
-        return self._to_data(P)
+        with one_blas_thread():
+            return self._to_data(P)
 
     # -- persistence ---------------------------------------------------------------
     _ARRAYS = ("mean_", "scale_", "reference_", "inducing_", "a_", "z_", "coef_")
@@ -938,78 +1011,259 @@ class KernelTransport:
         """Save the fitted model to ``path`` as a ``.npz`` file (no pickle).
 
         Kernels are stored as JSON descriptions; arrays as they are, so
-        ``KernelTransport.load(path)`` gives bit-identical samples.
+        ``KernelTransport.load(path)`` gives bit-identical samples. Parameters
+        given as numpy scalars (``np.int64(200)``) are stored as Python numbers;
+        a ``random_state`` that is not an integer (a Generator) is stored as None.
+
+        The file is written next to ``path`` and renamed to ``path`` once it is
+        complete and on disk: if saving fails (a parameter that cannot be
+        stored, Ctrl-C, a full disk), an existing file at ``path`` is left as
+        it was.
         """
         self._check_is_fitted("save")
         params = self.get_params()
         params.pop("callback")
         rs = params.pop("random_state")
-        params["random_state"] = rs if (rs is None or isinstance(rs, int)) else None
-        params["mmd_kernel"] = None if params["mmd_kernel"] is None else kernel_to_dict(params["mmd_kernel"])
-        params["map_kernel"] = None if params["map_kernel"] is None else kernel_to_dict(params["map_kernel"])
-        if isinstance(params["n_components"], (int, np.integer)) and not isinstance(
-                params["n_components"], (bool, np.bool_)):
-            params["n_components"] = int(params["n_components"])
+        is_seed = isinstance(rs, numbers.Integral) and not isinstance(rs, (bool, np.bool_))
+        params["random_state"] = int(rs) if is_seed else None
+        for name in ("mmd_kernel", "map_kernel"):
+            if params[name] is not None:
+                params[name] = kernel_to_dict(params[name])
         meta = {
             "format": FILE_FORMAT,
             "version": FILE_VERSION,
-            "params": params,
+            "params": {name: _modelfile.plain(value, name) for name, value in params.items()},
             "mmd_kernel_": kernel_to_dict(self.mmd_kernel_),
             "map_kernel_": kernel_to_dict(self.map_kernel_),
-            **{name: getattr(self, name) for name in self._SCALARS},
+            **{name: _modelfile.plain(getattr(self, name), name) for name in self._SCALARS},
         }
+        text = json.dumps(meta)  # fails, if it does, before the file is touched
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
         if self.components_ is not None:
             arrays.update({name: getattr(self, name) for name in self._REDUCTION_ARRAYS})
-        with open(path, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+        _modelfile.write_atomically(path, lambda fh: np.savez(fh, meta=np.array(text), **arrays))
 
     @classmethod
     def load(cls, path):
-        """Load a model written by :meth:`save`.
+        """Load a model written by :meth:`save` (any version of lecturekit).
 
-        Raises ``ValueError`` if the file is not a saved ``KernelTransport``.
+        Nothing is unpickled, and only the members of a model are read, each
+        after its declared shape and dtype have been checked.
+
+        Parameters
+        ----------
+        path : str, path-like or binary file object
+
+        Returns
+        -------
+        KernelTransport
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no file at ``path``.
+        ValueError
+            If the file is not a saved ``KernelTransport`` or is damaged (the
+            message says what is wrong), or was saved by a newer lecturekit.
         """
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                contents = {k: data[k] for k in data.files}
-        except (OSError, ValueError, EOFError) as exc:
-            raise ValueError(
-                f"{path!r} is not a saved KernelTransport model (could not read it as .npz: "
-                f"{exc}); write one with model.save(path)."
-            ) from None
-        try:
-            meta = json.loads(str(contents["meta"]))
-            if meta.get("format") != FILE_FORMAT:
-                raise KeyError("format")
-        except (KeyError, ValueError, TypeError):
-            raise ValueError(
-                f"{path!r} is a .npz file but not a saved KernelTransport model (no "
-                f"'{FILE_FORMAT}' header); write one with model.save(path)."
-            ) from None
-        if meta["version"] > FILE_VERSION:
-            raise ValueError(
-                f"{path!r} was saved by a newer lecturekit (file version {meta['version']}, "
-                f"this one reads up to {FILE_VERSION}); upgrade lecturekit."
-            )
-        params = meta["params"]
-        for name in ("mmd_kernel", "map_kernel"):
-            if params[name] is not None:
-                params[name] = kernel_from_dict(params[name])
-        if meta["version"] < 2:
-            # version 1 knew no reduction: refitting these parameters fits in the data space
-            params["n_components"] = None
-            meta.update(reg_=params["reg"], tol_=params["tol"],
-                        n_latent_=int(contents["mean_"].shape[0]), explained_variance_ratio_=None)
-        model = cls(**params)
-        for name in cls._ARRAYS:
-            setattr(model, name, contents[name])
-        for name in cls._REDUCTION_ARRAYS:
-            setattr(model, name, contents.get(name))
-        model.mmd_kernel_ = kernel_from_dict(meta["mmd_kernel_"])
-        model.map_kernel_ = kernel_from_dict(meta["map_kernel_"])
+        where = repr(path if hasattr(path, "read") else os.fspath(path))
+        with contextlib.ExitStack() as stack:
+            if hasattr(path, "read"):
+                fh = path
+            else:
+                try:
+                    fh = stack.enter_context(open(path, "rb"))
+                except FileNotFoundError:
+                    raise FileNotFoundError(
+                        errno.ENOENT, "No KernelTransport model file at this path (check the "
+                        "path, or write one with model.save(path))", os.fspath(path)) from None
+            try:
+                meta, arrays = cls._read_model_file(fh)
+            except _NewerFileVersion as exc:
+                raise ValueError(
+                    f"{where} was saved by a newer lecturekit (file version {exc.args[0]}, "
+                    f"this one reads up to {FILE_VERSION}); upgrade lecturekit."
+                ) from None
+            except _MALFORMED as exc:
+                reason = str(exc) if isinstance(exc, _modelfile.DamagedFile) else (
+                    f"{type(exc).__name__}: {exc}")
+                raise ValueError(
+                    f"{where} is not a saved KernelTransport model (a lecturekit model file) "
+                    f"or is damaged: {reason.rstrip('.')}. Load only files written by "
+                    f"model.save(path)."
+                ) from None
+        model = cls(**meta["params"])
+        for name in cls._ARRAYS + cls._REDUCTION_ARRAYS:
+            setattr(model, name, arrays.get(name))  # no reduction: components_ is None
+        model.mmd_kernel_ = meta["mmd_kernel_"]
+        model.map_kernel_ = meta["map_kernel_"]
         for name in cls._SCALARS:
             setattr(model, name, meta[name])
         model.n_features_in_ = model.mean_.shape[0]
         model.result_ = None
         return model
+
+    @classmethod
+    def _read_model_file(cls, fh):
+        """The checked ``(meta, arrays)`` of the model file ``fh``, or ``DamagedFile``."""
+        size = _modelfile.file_size(fh)
+        archive = zipfile.ZipFile(fh)
+        members = set(archive.namelist())
+        if "meta.npy" not in members:
+            raise _modelfile.DamagedFile(
+                f"it has no 'meta' member (the description of a model); its members are "
+                f"{sorted(members)[:10]}")
+        names = cls._ARRAYS + cls._REDUCTION_ARRAYS
+        _modelfile.check_expansion(
+            archive, ["meta.npy"] + [name + ".npy" for name in names if name + ".npy" in members],
+            size)
+
+        header = _modelfile.read_header(archive, "meta.npy")
+        if header[0] != () or header[2].kind != "U":
+            raise _modelfile.DamagedFile(
+                f"its 'meta' member is an array of shape {header[0]} and dtype {header[2]}, "
+                f"not the JSON text of a model")
+        meta = json.loads(str(_modelfile.read_array(archive, "meta.npy", header)[()]))
+        meta = cls._check_meta(meta)
+
+        reduction = meta["explained_variance_ratio_"] is not None
+        names = cls._ARRAYS + (cls._REDUCTION_ARRAYS if reduction else ())
+        missing = [name for name in names if name + ".npy" not in members]
+        if missing:
+            raise _modelfile.DamagedFile(f"the member(s) {missing} of a fitted model are missing")
+        if not reduction and any(name + ".npy" in members for name in cls._REDUCTION_ARRAYS):
+            raise _modelfile.DamagedFile(
+                "it holds the arrays of a reduction (components_) but its description has none")
+        headers = {name: _modelfile.read_header(archive, name + ".npy") for name in names}
+        cls._check_shapes({name: h[0] for name, h in headers.items()}, meta, reduction)
+        for name, (_, _, dtype, _) in headers.items():
+            if dtype.kind != "f" or dtype.itemsize != 8:
+                raise _modelfile.DamagedFile(
+                    f"member {name!r} holds {dtype} values, not float64")
+        arrays = {name: _modelfile.read_array(archive, name + ".npy", headers[name])
+                  for name in names}
+        for name, array in arrays.items():
+            if not np.all(np.isfinite(array)):
+                raise _modelfile.DamagedFile(f"member {name!r} contains NaN or infinite values")
+        for name in ("scale_", "latent_scale_"):
+            if name in arrays and np.any(arrays[name] < 0):
+                raise _modelfile.DamagedFile(f"member {name!r} contains negative scales")
+        return meta, arrays
+
+    @classmethod
+    def _check_meta(cls, meta):
+        """The description of a model file, checked and brought to the current version."""
+        if not isinstance(meta, dict) or meta.get("format") != FILE_FORMAT:
+            raise _modelfile.DamagedFile(f"its description has no '{FILE_FORMAT}' header")
+        version = meta.get("version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise _modelfile.DamagedFile(f"its file version is {version!r}, not an integer >= 1")
+        if version > FILE_VERSION:
+            raise _NewerFileVersion(version)
+        params = meta.get("params")
+        if not isinstance(params, dict):
+            raise _modelfile.DamagedFile("its description has no parameters")
+        expected = [name for name in cls._param_names() if name != "callback"]
+        if version < 2:
+            # version 1 knew no reduction: refitting these parameters fits in the data space
+            expected.remove("n_components")
+            params["n_components"] = None
+            meta.update(reg_=params.get("reg"), tol_=params.get("tol"), n_latent_=None,
+                        explained_variance_ratio_=None)
+        missing = sorted(set(expected) - set(params))
+        if missing:
+            raise _modelfile.DamagedFile(f"its description lacks the parameter(s) {missing}")
+        storable = set(cls._param_names()) - {"callback"}  # save never stores the callback
+        unknown = sorted(set(params) - storable)
+        if unknown:
+            raise _modelfile.DamagedFile(f"its description has unknown parameter(s) {unknown}")
+        for name in ("mmd_kernel", "map_kernel"):
+            if params[name] is not None:
+                params[name] = _saved_kernel(params[name], f"parameter {name}")
+        for name, value in params.items():
+            if name not in ("mmd_kernel", "map_kernel") and not (
+                    value is None or isinstance(value, (bool, int, float, str))):
+                raise _modelfile.DamagedFile(f"its parameter {name} is {value!r}, not a number, "
+                                             f"string, boolean or None")
+        if not isinstance(params["residual"], bool):
+            raise _modelfile.DamagedFile(
+                f"its parameter residual is {params['residual']!r}, not True or False")
+        for name in ("mmd_kernel_", "map_kernel_"):
+            meta[name] = _saved_kernel(meta.get(name), name)
+
+        def number(name, minimum=None, integer=False, optional=False):
+            if name not in meta:
+                raise _modelfile.DamagedFile(f"its description lacks {name}")
+            value = meta[name]
+            if optional and value is None:
+                return
+            kinds = (int,) if integer else (int, float)
+            if (isinstance(value, bool) or not isinstance(value, kinds)
+                    or not np.isfinite(value) or (minimum is not None and value < minimum)):
+                kind = "an integer" if integer else "a finite number"
+                raise _modelfile.DamagedFile(
+                    f"its {name} is {value!r}, not {kind}"
+                    f"{'' if minimum is None else f' >= {minimum}'}"
+                    f"{' or None' if optional else ''}")
+
+        number("n_features_", 1, integer=True, optional=True)
+        number("n_iter_", 0, integer=True)
+        number("n_latent_", 1, integer=True, optional=version < 2)
+        for name in ("nugget_", "fit_time_", "reg_", "tol_"):
+            number(name, 0)
+        for name in ("mmd2_", "penalty_"):
+            number(name)
+        number("explained_variance_ratio_", 0, optional=True)
+        history = meta.get("loss_history_")
+        if not (isinstance(history, list) and history and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+                for v in history)):
+            raise _modelfile.DamagedFile(
+                "its loss_history_ is not a non-empty list of finite numbers")
+        return meta
+
+    @staticmethod
+    def _check_shapes(shapes, meta, reduction):
+        """Raise :class:`DamagedFile` unless the arrays' shapes fit each other and ``meta``."""
+        d = shapes["mean_"][0] if len(shapes["mean_"]) == 1 else None
+        n = shapes["reference_"][0] if len(shapes["reference_"]) == 2 else None
+        m = shapes["inducing_"][0] if len(shapes["inducing_"]) == 2 else None
+        if meta["n_latent_"] is None:  # version 1: the map acts on the data space
+            meta["n_latent_"] = d
+        k = meta["n_latent_"]
+        expected = {"mean_": (d,), "scale_": (d,), "reference_": (n, k), "z_": (n, k),
+                    "inducing_": (m, k), "a_": (m, k), "coef_": (m, k)}
+        if reduction:
+            expected.update(components_=(k, d), latent_scale_=(k,))
+        for name, shape in expected.items():
+            if None in shape or shapes[name] != shape:
+                raise _modelfile.DamagedFile(
+                    f"member {name!r} has shape {shapes[name]}, expected {shape} (mean_ of "
+                    f"shape {shapes['mean_']}, reference_ {shapes['reference_']}, "
+                    f"inducing_ {shapes['inducing_']} and n_latent_ = {k})")
+        if not (d >= 1 and 1 <= m <= n and 1 <= k and (k <= d if reduction else k == d)):
+            raise _modelfile.DamagedFile(
+                f"its sizes do not fit a model: {d} features, {n} reference points, {m} "
+                f"inducing points, a map in {k} dimensions")
+
+
+def _saved_kernel(spec, name):
+    """The kernel a model file describes as ``spec``; :class:`DamagedFile` if it is not one."""
+    try:
+        kernel = kernel_from_dict(spec)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise _modelfile.DamagedFile(
+            f"its {name} is not the description of a lecturekit kernel "
+            f"({type(exc).__name__}: {str(exc).rstrip('.')})") from None
+    if not isinstance(kernel, Kernel):
+        raise _modelfile.DamagedFile(f"its {name} is not the description of a lecturekit kernel")
+    return kernel
+
+
+class _NewerFileVersion(Exception):
+    """A file version this lecturekit does not know (raised by ``KernelTransport._check_meta``)."""
+
+
+#: What reading a malformed model file can raise; ``load`` turns each into a ``ValueError``.
+_MALFORMED = (ValueError, KeyError, TypeError, AttributeError, RecursionError, EOFError,
+              OSError, zipfile.BadZipFile, zlib.error, NotImplementedError, OverflowError)

@@ -71,8 +71,13 @@ def test_fit_is_deterministic_given_random_state(cls):
 
 @pytest.mark.parametrize("make", SAMPLERS)
 def test_not_fitted_raises_a_clear_error(make):
-    with pytest.raises(RuntimeError, match=r"is not fitted yet: call fit\(Y\)"):
+    """scikit-learn's convention: NotFittedError, a ValueError and an AttributeError."""
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match=r"is not fitted yet: call fit\(Y\)") as info:
         make().sample(3)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, AttributeError)
+    assert lk.NotFittedError is NotFittedError
 
 
 @pytest.mark.parametrize("make", SAMPLERS)
@@ -107,6 +112,22 @@ def test_constant_features_are_reproduced_exactly(make):
     assert np.all(samples[:, 1] == 0.1)
     assert np.all(samples[:, 3] == -7.3)
     assert np.std(samples[:, 0]) > 0.5 and np.std(samples[:, 2]) > 0.5
+
+
+@pytest.mark.parametrize("make", [s for s in SAMPLERS if s.id != "copy"])
+def test_constant_features_are_decided_per_column(make):
+    """A feature beside a timestamp column, and data in small units, are not constant;
+    the features that are constant are named in a warning (the rule of KernelTransport)."""
+    rng = np.random.default_rng(0)
+    Y = np.column_stack([1.7e12 + 60_000.0 * np.arange(300), rng.standard_normal(300),
+                         1e-9 + 1e-13 * rng.standard_normal(300), np.full(300, 2.0)])
+    with pytest.warns(lk.ConstantFeatureWarning, match=r"columns \[3\]") as record:
+        model = make().fit(Y)
+    assert len(record) == 1 and record[0].filename == __file__
+    if hasattr(model, "constant_"):
+        assert model.constant_.tolist() == [False, False, False, True]
+    samples = model.sample(500, random_state=1)
+    assert samples[:, 1].std() > 0.3 and samples[:, 2].std() > 1e-14
 
 
 @pytest.mark.parametrize(
@@ -299,6 +320,8 @@ def test_kde_samples_are_training_points_plus_noise_of_the_bandwidth():
         ({"bandwidths": []}, ValueError, r"non-empty 1-D array .*shape \(0,\)"),
         ({"bandwidths": [[0.1, 0.2]]}, ValueError, r"shape \(1, 2\)"),
         ({"bandwidths": "auto"}, TypeError, "bandwidths must be None, a positive number"),
+        ({"bandwidths": "0.5"}, TypeError, "bandwidths must be None, a positive number"),
+        ({"bandwidths": ["0.1", "0.2"]}, TypeError, r"bandwidths must .*numbers.*'0\.1'"),
     ],
 )
 def test_kde_bad_parameters(params, error, match):

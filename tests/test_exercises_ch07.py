@@ -305,7 +305,7 @@ def test_dataset_placeholders_and_shapes(iris):
     fails_with("ch7-dataset", fit(1e-6), "expected a tuple (model, train, test)")
     fails_with("ch7-dataset", (fit(1e-6), train[:, :2], test), "2 columns")
     fails_with("ch7-dataset", (lk.KernelTransport(), train, test),
-               "raised RuntimeError", "fit the model first")
+               "raised NotFittedError", "fit the model first")
 
     class TwoFeatures:
         def sample(self, n, random_state=None):

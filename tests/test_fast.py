@@ -60,8 +60,104 @@ def test_parallel_and_serial_loops_agree(monkeypatch):
     v_par, g_par = lk.mmd2_and_gradient(X, Y, K)
     monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 10**12)
     v_ser, g_ser = lk.mmd2_and_gradient(X, Y, K)
-    assert v_par == pytest.approx(v_ser, rel=1e-12)
-    np.testing.assert_allclose(g_par, g_ser, rtol=1e-10, atol=1e-15)
+    # the same rows, summed in the same order: the same bits
+    assert v_par == v_ser
+    assert np.array_equal(g_par, g_ser)
+
+
+@pytest.mark.parametrize("shapes, exclude_diagonal", [
+    (((5, 2), (3, 2)), True),    # wrote past the end of a length-3 array
+    (((3, 2), (5, 2)), True),
+    (((4, 2), (4, 3)), False),   # read past the end of B's rows
+    (((4,), (4, 2)), False),
+])
+def test_pair_sums_rejects_shapes_its_loop_cannot_handle(shapes, exclude_diagonal):
+    """The compiled loop does not check its indices: pair_sums checks the shapes first."""
+    terms = _fast.radial_terms(RBF(1.0))
+    A, B = np.zeros(shapes[0]), np.zeros(shapes[1])
+    with pytest.raises(ValueError, match="pair_sums"):
+        _fast.pair_sums(A, B, terms, 1.0, exclude_diagonal=exclude_diagonal)
+
+
+def _with_threads(n_threads, function):
+    """``function()`` computed with numba limited to ``n_threads`` threads."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        return function()
+    finally:
+        numba.set_num_threads(before)
+
+
+def _two_threads_available():
+    import numba
+
+    return numba.config.NUMBA_NUM_THREADS >= 2
+
+
+@pytest.mark.skipif(not _two_threads_available(), reason="needs numba with at least 2 threads")
+@pytest.mark.parametrize("unbiased", [False, True])
+def test_parallel_sums_do_not_depend_on_the_number_of_threads(monkeypatch, unbiased):
+    """The parallel loop sums its rows in a fixed order: 1 or 2 threads, the same bits."""
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((3000, 2)), rng.standard_normal((2000, 2)) + 0.3
+    K = lk.default_mmd_kernel(2)
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 0)
+    one = _with_threads(1, lambda: lk.mmd2_and_gradient(X, Y, K, unbiased))
+    two = _with_threads(2, lambda: lk.mmd2_and_gradient(X, Y, K, unbiased))
+    assert one[0] == two[0]
+    assert np.array_equal(one[1], two[1])
+
+
+def _interrupt_after(seconds):
+    """A started timer that sends SIGINT (Ctrl-C) to this process after ``seconds``."""
+    import os
+    import signal
+    import threading
+
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+needs_sigint = pytest.mark.skipif(
+    __import__("sys").platform == "win32" or not hasattr(__import__("signal"), "SIGINT"),
+    reason="sends SIGINT to the process")
+
+
+@needs_sigint
+@pytest.mark.parametrize("loop", ["pairs", "rff"])
+def test_ctrl_c_in_a_parallel_loop_is_a_keyboard_interrupt(monkeypatch, loop):
+    """numba reports Ctrl-C in a parallel loop as SystemError; the caller sees KeyboardInterrupt."""
+    import time
+
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(_fast, "RFF_PARALLEL_MIN_TERMS", 0)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3000, 2))
+    if loop == "pairs":
+        terms = _fast.radial_terms(lk.default_mmd_kernel(2))
+
+        def work():
+            return _fast.pair_sums(X, X, terms, 1.0)
+    else:
+        W = rng.standard_normal((2000, 2))
+
+        def work():
+            return _fast.rff_value_and_gradient(X, W, 1.0, np.zeros(4000))
+    work()  # compiled before the clock starts
+    timer = _interrupt_after(0.3)
+    deadline = time.monotonic() + 30.0
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            while time.monotonic() < deadline:
+                work()
+    finally:
+        timer.cancel()
+    value, _ = work()  # the loops still work afterwards
+    assert np.isfinite(value)
 
 
 # -- random Fourier features ------------------------------------------------------

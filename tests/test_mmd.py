@@ -216,6 +216,17 @@ def test_bad_samples(func):
     assert value == pytest.approx(2.0 - 2.0 * np.exp(-1.0), rel=1e-14)
 
 
+@pytest.mark.parametrize("func", [mmd2, mmd2_and_gradient])
+@pytest.mark.parametrize("bad", ["no", "False", 0, 1, None, np.float64(1.0)])
+def test_unbiased_must_be_a_bool(func, bad):
+    """unbiased="no" used to mean True (a non-empty string is truthy)."""
+    X = np.random.default_rng(0).standard_normal((5, 2))
+    with pytest.raises(TypeError, match=r"unbiased must be True or False, got"):
+        func(X, X + 1.0, RBF(1.0), bad)
+    value = mmd2(X, X + 1.0, RBF(1.0), np.bool_(True))  # a numpy bool is a bool
+    assert value == mmd2(X, X + 1.0, RBF(1.0), True)
+
+
 def test_mmd2_rejects_bad_block_size():
     X = np.zeros((3, 1))
     with pytest.raises(ValueError, match="block_size.*got 0"):
@@ -225,6 +236,25 @@ def test_mmd2_rejects_bad_block_size():
 
 
 # -- median heuristic -------------------------------------------------------------
+@pytest.mark.parametrize("block_size, exc", [(0, ValueError), (-3, ValueError), (2.5, TypeError)])
+def test_kernel_sum_rejects_a_block_size_below_one(block_size, exc):
+    A = np.zeros((5, 2))
+    with pytest.raises(exc, match="block_size must be an integer >= 1"):
+        kernel_sum(RBF(1.0), A, block_size=block_size)
+
+
+def test_values_whose_squares_overflow_are_refused_not_scored():
+    """Points ~1e155 apart: |x - y|^2 overflows to inf, and the MMD of two different
+    samples came out as 0 or NaN with only a numpy warning."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((50, 2)) * 1e155, rng.standard_normal((60, 2)) * 3e155
+    with pytest.raises(ValueError, match=r"X has values up to .*e\+155.*overflow.*rescale"):
+        mmd2(X, Y, RBF(1.0))
+    with pytest.raises(ValueError, match="rescale"):
+        mmd2_and_gradient(X / 1e155, Y, RBF(1.0))
+    assert mmd2(X / 1e152, Y / 1e152, RBF(1e3)) > 0  # values ~1e3 are fine
+
+
 def test_median_heuristic_known_values():
     assert median_heuristic([[0.0], [1.0], [3.0]]) == pytest.approx(2.0, rel=1e-15)
     # the pooled sample: same three points

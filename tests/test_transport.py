@@ -182,6 +182,300 @@ def test_load_reads_version_1_files(tmp_path):
     assert np.array_equal(loaded.sample(5, random_state=0), model.sample(5, random_state=0))
 
 
+# -- persistence: save never loses the previous file, load rejects damaged files -------
+def _small_model(**params):
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return KernelTransport(**{"random_state": 0, "n_reference": 40, "max_iter": 5,
+                                  **params}).fit(Y)
+
+
+def test_save_accepts_numpy_scalars_and_the_seed_round_trips(tmp_path):
+    """Hyperparameters given as numpy scalars (which fit accepts) are saved as plain numbers."""
+    Y = lk.make_toy("moons", 100, random_state=0)
+    params = dict(n_reference=np.int64(40), n_inducing=np.int32(12), reg=np.float32(1e-3),
+                  max_iter=np.int64(5), tol=np.float32(1e-5), residual=np.bool_(True),
+                  standardize=np.bool_(True), random_state=np.int64(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = KernelTransport(**params).fit(Y)
+    path = tmp_path / "model.npz"
+    _small_model().save(path)  # an earlier model in the same file
+    model.save(path)
+    loaded = KernelTransport.load(path)
+    saved = loaded.get_params()
+    for name, value in params.items():
+        assert saved[name] == value and type(saved[name]) is type(value.item()), name
+    assert np.array_equal(loaded.sample(10, random_state=1), model.sample(10, random_state=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        refit = KernelTransport(**saved).fit(Y)  # the seed was kept: the same fit again
+    assert np.array_equal(refit.z_, model.z_)
+
+
+def test_a_save_that_cannot_serialise_keeps_the_previous_file(tmp_path):
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    before = path.read_bytes()
+    model = _small_model().set_params(progress=object())
+    with pytest.raises(TypeError, match=r"progress.*object.*set_params"):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt(), OSError(28, "No space left on device")])
+def test_a_save_interrupted_while_writing_keeps_the_previous_file(tmp_path, monkeypatch, failure):
+    """Ctrl-C or a full disk in the middle of the write: the old file stays, no debris."""
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    before = path.read_bytes()
+    real_savez = np.savez
+
+    def savez_then_fail(file, *args, **kwds):
+        real_savez(file, *args, **kwds)
+        file.seek(len(before) // 2)
+        file.truncate()
+        raise failure
+
+    monkeypatch.setattr(np, "savez", savez_then_fail)
+    with pytest.raises(type(failure)):
+        _small_model(reg=1e-3).save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+    assert KernelTransport.load(path).reg == 1e-8
+
+
+def test_save_writes_through_a_temporary_file_and_replaces_the_target(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    calls = []
+    real_replace, real_fsync = transport_module.os.replace, transport_module.os.fsync
+    monkeypatch.setattr(transport_module.os, "fsync",
+                        lambda fd: calls.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(transport_module.os, "replace",
+                        lambda src, dst: calls.append(("replace", src, dst)) or real_replace(src, dst))
+    _small_model().save(path)
+    assert calls[0] == "fsync" and calls[1][0] == "replace"
+    assert calls[1][2] == str(path) and calls[1][1] != str(path)
+    assert __import__("os").path.dirname(calls[1][1]) == str(tmp_path)
+    assert KernelTransport.load(path).n_iter_ >= 1
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("name", ["v1", "v2", "v3", "v3_plain"])
+def test_load_reads_files_of_every_version(name):
+    """Files written by lecturekit's earlier versions (tests/data/README.md) still load."""
+    loaded = KernelTransport.load(DATA / f"kernel_transport_{name}.npz")
+    expected = np.load(DATA / f"kernel_transport_{name}_samples.npy")
+    np.testing.assert_allclose(loaded.sample(5, random_state=0), expected, rtol=1e-12, atol=1e-12)
+    assert loaded.n_features_in_ == expected.shape[1]
+    assert (loaded.components_ is None) == (name in ("v1", "v3_plain"))
+    assert loaded.result_ is None
+
+
+def test_load_of_a_missing_file_raises_file_not_found(tmp_path):
+    missing = tmp_path / "no_such_model.npz"
+    with pytest.raises(FileNotFoundError, match="no_such_model.npz"):
+        KernelTransport.load(missing)
+
+
+def _members(path):
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _npy(array):
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=True)
+    return buffer.getvalue()
+
+
+def _write_members(path, members, compression=None):
+    import zipfile
+
+    compression = zipfile.ZIP_STORED if compression is None else compression
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _meta(members):
+    import json
+
+    return json.loads(str(np.lib.format.read_array(__import__("io").BytesIO(members["meta.npy"]))))
+
+
+def _with_meta(members, meta):
+    import json
+
+    return {**members, "meta.npy": _npy(np.array(json.dumps(meta)))}
+
+
+def _damage(kind, members):
+    """A copy of a saved model's members, damaged in one way."""
+    meta = _meta(members)
+    if kind == "meta is a list":
+        return {**members, "meta.npy": _npy(np.array("[1, 2]"))}
+    if kind == "meta lacks mmd2_":
+        del meta["mmd2_"]
+        return _with_meta(members, meta)
+    if kind == "version is a string":
+        meta["version"] = "3"
+        return _with_meta(members, meta)
+    if kind == "unknown parameter":
+        meta["params"]["lambda_"] = 1.0
+        return _with_meta(members, meta)
+    if kind == "kernel nested too deeply":
+        import json
+
+        meta["mmd_kernel_"] = "SPEC"
+        nested = '{"type": "scaled", "scale": 1.0, "kernel": ' * 5000 + '{"type": "RBF"}' + "}" * 5000
+        text = json.dumps(meta).replace('"SPEC"', nested)
+        return {**members, "meta.npy": _npy(np.array(text))}
+    if kind == "kernel of an unknown type":
+        meta["map_kernel_"] = {"type": "Cosine", "lengthscale": 1.0}
+        return _with_meta(members, meta)
+    if kind == "NaN in the loss history":
+        meta["loss_history_"][0] = float("nan")
+        return _with_meta(members, meta)
+    if kind == "callback stored":
+        meta["params"]["callback"] = "print"
+        return _with_meta(members, meta)
+    if kind == "residual is not a bool":
+        meta["params"]["residual"] = "yes"
+        return _with_meta(members, meta)
+    if kind == "n_latent_ disagrees":
+        meta["n_latent_"] = 3
+        return _with_meta(members, meta)
+    coef = np.load(__import__("io").BytesIO(members["coef_.npy"]))
+    if kind == "NaN coefficient":
+        coef[0, 0] = np.nan
+        return {**members, "coef_.npy": _npy(coef)}
+    if kind == "coefficients of the wrong shape":
+        return {**members, "coef_.npy": _npy(coef[:-1])}
+    if kind == "float32 coefficients":
+        return {**members, "coef_.npy": _npy(coef.astype(np.float32))}
+    if kind == "pickled object array":
+        return {**members, "coef_.npy": _npy(np.array([{"a": 1}], dtype=object))}
+    if kind == "negative scale":
+        return {**members, "scale_.npy": _npy(-np.ones(2))}
+    if kind == "member missing":
+        return {k: v for k, v in members.items() if k != "z_.npy"}
+    if kind == "member truncated":
+        return {**members, "z_.npy": members["z_.npy"][:-8]}
+    raise AssertionError(kind)
+
+
+DAMAGES = ["meta is a list", "meta lacks mmd2_", "version is a string", "unknown parameter",
+           "kernel nested too deeply", "kernel of an unknown type", "NaN in the loss history",
+           "callback stored", "residual is not a bool", "n_latent_ disagrees", "NaN coefficient",
+           "coefficients of the wrong shape", "float32 coefficients", "pickled object array",
+           "negative scale", "member missing", "member truncated"]
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_load_rejects_damaged_files_with_a_value_error(tmp_path, kind):
+    """Every malformed file raises ValueError naming the file and the problem (never
+    KeyError, TypeError, AttributeError or RecursionError, and never later, in sample)."""
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    damaged = tmp_path / "damaged.npz"
+    _write_members(damaged, _damage(kind, _members(path)))
+    with pytest.raises(ValueError, match=r"damaged\.npz.*not a saved KernelTransport model.*damaged"):
+        KernelTransport.load(damaged)
+
+
+@pytest.mark.parametrize("cut", ["half", "crc"])
+def test_load_rejects_truncated_and_corrupted_archives(tmp_path, cut):
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    data = bytearray(path.read_bytes())
+    if cut == "half":
+        data = data[:len(data) // 2]
+    else:  # flip a byte in the middle of the largest member's data: the CRC no longer matches
+        data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="not a saved KernelTransport model.*damaged"):
+        KernelTransport.load(path)
+
+
+def _peak_memory(function):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_load_reads_only_the_members_of_a_model(tmp_path):
+    """An extra member that decompresses to 100 MB is never decompressed."""
+    import zipfile
+
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    members = _members(path)
+    members["junk.npy"] = _npy(np.zeros(100 * 2**20, dtype=np.uint8))
+    bloated = tmp_path / "bloated.npz"
+    _write_members(bloated, members, zipfile.ZIP_DEFLATED)
+    assert bloated.stat().st_size < 2**20
+    peak = _peak_memory(lambda: KernelTransport.load(bloated))
+    assert peak < 10 * 2**20
+
+
+def test_load_checks_the_declared_shapes_before_reading_the_data(tmp_path, monkeypatch):
+    from lecturekit import _modelfile
+
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    members = _members(path)
+    members["z_.npy"] = _npy(np.zeros((39, 2)))
+    damaged = tmp_path / "damaged.npz"
+    _write_members(damaged, members)
+    read = []
+    real_read_array = _modelfile.read_array
+    monkeypatch.setattr(_modelfile, "read_array",
+                        lambda archive, name, header: read.append(name) or
+                        real_read_array(archive, name, header))
+    with pytest.raises(ValueError, match=r"'z_' has shape \(39, 2\), expected \(40, 2\)"):
+        KernelTransport.load(damaged)
+    assert read == ["meta.npy"]  # no array's data was read
+
+
+def test_load_refuses_members_far_larger_than_the_file(tmp_path):
+    """A consistent model whose arrays decompress to 200 times the file's size is refused
+    before its data are read (save stores arrays uncompressed)."""
+    import zipfile
+
+    path = tmp_path / "model.npz"
+    _small_model().save(path)
+    members = _members(path)
+    meta = _meta(members)
+    n = 1_000_000
+    for name in ("reference_", "inducing_", "a_", "z_", "coef_"):
+        members[name + ".npy"] = _npy(np.zeros((n, 2)))
+    meta["params"]["n_reference"] = n
+    bloated = tmp_path / "bloated.npz"
+    _write_members(bloated, _with_meta(members, meta), zipfile.ZIP_DEFLATED)
+
+    def load():
+        with pytest.raises(ValueError, match="uncompressed"):
+            KernelTransport.load(bloated)
+
+    assert _peak_memory(load) < 10 * 2**20
+
+
 def test_progress_bar_and_callback(capsys):
     Y = lk.make_toy("moons", 100, random_state=0)
     seen = []
@@ -198,6 +492,18 @@ def test_convergence_warning_says_what_to_change():
     Y = lk.make_toy("moons", 100, random_state=0)
     with pytest.warns(ConvergenceWarning, match="max_iter"):
         KernelTransport(max_iter=2, random_state=0).fit(Y)
+
+
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_convergence_warning_points_at_the_callers_line(n_components):
+    """The warning names the line that called fit (here), not a line of lecturekit."""
+    Y = _embedded_moons(100, 4, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        KernelTransport(max_iter=2, random_state=0, n_components=n_components).fit(Y)
+    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(convergence) == 1
+    assert convergence[0].filename == __file__
 
 
 @pytest.mark.parametrize("n_components", ["auto", None])
@@ -399,12 +705,153 @@ def test_digits_defaults_give_recognisable_digits():
     assert score < 1.0                                        # pixel-space defaults: 1.3
 
 
+# -- results do not depend on memory layout or thread count ------------------------------
+@pytest.mark.filterwarnings("ignore::lecturekit.transport.ConvergenceWarning")
+def test_fortran_ordered_data_give_the_fit_of_c_ordered_data():
+    """A pandas DataFrame arrives as a Fortran-ordered array: the same numbers, the same fit."""
+    Y = lk.make_toy("moons", 300, random_state=0)
+    F = np.asfortranarray(Y)
+    assert F.flags.f_contiguous and not F.flags.c_contiguous
+    for params in ({"n_reference": 200}, {"n_components": 2, "n_reference": 200}):
+        c_model = KernelTransport(random_state=0, max_iter=50, **params).fit(Y)
+        f_model = KernelTransport(random_state=0, max_iter=50, **params).fit(F)
+        assert np.array_equal(f_model.sample(200, random_state=1),
+                              c_model.sample(200, random_state=1))
+
+
+@pytest.mark.filterwarnings("ignore::lecturekit.transport.ConvergenceWarning")
+@pytest.mark.parametrize("params", [{}, {"n_features": 300, "n_inducing": 100}],
+                         ids=["exact", "random-features"])
+def test_fits_do_not_depend_on_the_number_of_threads(monkeypatch, params):
+    import numba
+
+    from lecturekit import _fast
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs numba with at least 2 threads")
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 0)  # the parallel loops, on a small fit
+    monkeypatch.setattr(_fast, "RFF_PARALLEL_MIN_TERMS", 0)
+    Y = lk.make_toy("8gaussians", 600, random_state=0)
+    samples = {}
+    before = numba.get_num_threads()
+    try:
+        for n_threads in (1, 2):
+            numba.set_num_threads(n_threads)
+            model = KernelTransport(random_state=0, max_iter=30, n_reference=500, **params).fit(Y)
+            samples[n_threads] = model.sample(300, random_state=1), model.mmd2_
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(samples[1][0], samples[2][0]) and samples[1][1] == samples[2][1]
+
+
+def test_transform_runs_with_one_blas_thread_like_fit(moons_model):
+    from threadpoolctl import threadpool_info
+
+    model, _ = moons_model
+    seen = []
+
+    class SpyRBF(RBF):
+        def __call__(self, X, Y=None):
+            seen.append(max(info["num_threads"] for info in threadpool_info()
+                            if info["user_api"] == "blas"))
+            return super().__call__(X, Y)
+
+    real_kernel = model.map_kernel_
+    model.map_kernel_ = SpyRBF(real_kernel.lengthscale)
+    try:
+        model.sample(10, random_state=0)
+        model.transform(np.zeros((3, 2)))
+    finally:
+        model.map_kernel_ = real_kernel
+    assert seen == [1, 1]
+
+
+@pytest.mark.skipif(__import__("sys").platform == "win32", reason="sends SIGINT to the process")
+def test_ctrl_c_during_fit_raises_keyboard_interrupt(monkeypatch):
+    """Ctrl-C in the middle of the parallel compiled loop stops fit with KeyboardInterrupt
+    (numba reports it as a SystemError)."""
+    import os
+    import signal
+    import threading
+
+    from lecturekit import _fast
+
+    monkeypatch.setattr(_fast, "PARALLEL_MIN_PAIRS", 0)
+    Y = lk.make_toy("moons", 1500, random_state=0)
+    model = KernelTransport(random_state=0, n_reference=2000, n_inducing=100, max_iter=10_000,
+                            tol=0.0)
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(Y)
+    finally:
+        timer.cancel()
+    assert not hasattr(model, "coef_")
+
+
+# -- constant features: decided per column, and announced ----------------------------
+def _fit_quietly(Y, **params):
+    """Fit with warnings recorded; returns the model and the ConstantFeatureWarnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = KernelTransport(**{"random_state": 0, "n_reference": 80, "max_iter": 10,
+                                   **params}).fit(Y)
+    return model, [w for w in caught if issubclass(w.category, lk.ConstantFeatureWarning)]
+
+
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_a_feature_next_to_a_timestamp_column_is_not_constant(n_components):
+    """A real N(0, 1) feature beside timestamps in milliseconds (~1.7e12) keeps its spread."""
+    rng = np.random.default_rng(0)
+    Y = np.column_stack([1.7e12 + 60_000.0 * np.arange(200), rng.standard_normal(200),
+                         rng.standard_normal(200)])
+    model, constant_warnings = _fit_quietly(Y, n_components=n_components)
+    assert np.all(model.scale_ > 0) and not constant_warnings
+    assert model.sample(500, random_state=1)[:, 1].std() > 0.3
+
+
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_data_in_small_units_are_not_constant(n_components):
+    """Values ~1e-9 with a spread of 1e-13 (lengths in metres, say) are data, not a constant."""
+    Y = 1e-9 + 1e-13 * np.column_stack([lk.make_toy("moons", 200, random_state=0),
+                                        np.random.default_rng(0).standard_normal(200)])
+    model, constant_warnings = _fit_quietly(Y, n_components=n_components)
+    assert np.all(model.scale_ > 0) and not constant_warnings
+    assert model.sample(500, random_state=1).std(axis=0).min() > 1e-14
+
+
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_constant_features_are_named_in_a_warning_and_reproduced(n_components):
+    rng = np.random.default_rng(0)
+    moons = lk.make_toy("moons", 200, random_state=0)
+    Y = np.column_stack([moons[:, 0], np.full(200, 3.0), moons[:, 1],
+                         1e9 + 1e-6 * rng.standard_normal(200)])  # spread 1e-15 of its size
+    model, constant_warnings = _fit_quietly(Y, n_components=n_components)
+    assert len(constant_warnings) == 1
+    message = str(constant_warnings[0].message)
+    assert "columns [1, 3]" in message and "constant" in message
+    assert constant_warnings[0].filename == __file__
+    assert model.scale_.tolist()[1] == 0.0 and model.scale_[3] == 0.0
+    samples = model.sample(50, random_state=1)
+    assert np.all(samples[:, 1] == 3.0) and np.all(samples[:, 3] == model.mean_[3])
+
+
 # -- bad input ------------------------------------------------------------------
-def test_transform_before_fit():
-    with pytest.raises(RuntimeError, match="not fitted yet.*fit"):
-        KernelTransport().transform(np.zeros((3, 2)))
-    with pytest.raises(RuntimeError, match="not fitted yet"):
-        KernelTransport().sample(3)
+@pytest.mark.parametrize("method, args", [
+    ("transform", (np.zeros((3, 2)),)), ("sample", (3,)), ("to_data_space", (np.zeros((3, 2)),)),
+    ("pushed_reference", ()), ("save", ("never_written.npz",)),
+])
+def test_fitted_only_methods_before_fit_raise_not_fitted_error(tmp_path, method, args):
+    """scikit-learn's convention: NotFittedError, both a ValueError and an AttributeError."""
+    from sklearn.exceptions import NotFittedError
+
+    args = tuple(tmp_path / a if isinstance(a, str) else a for a in args)
+    with pytest.raises(NotFittedError, match=rf"not fitted yet: call fit\(Y\).*before {method}"):
+        getattr(KernelTransport(), method)(*args)
+    assert lk.NotFittedError is NotFittedError
+    assert issubclass(lk.NotFittedError, ValueError) and issubclass(lk.NotFittedError, AttributeError)
+    assert not (tmp_path / "never_written.npz").exists()
 
 
 @pytest.mark.parametrize("Y, exc, match", [
@@ -450,8 +897,59 @@ def test_bad_parameter_does_not_corrupt_a_fitted_model(moons_model):
 
 def test_exact_problem_too_large_says_how_large_and_what_to_do():
     Y = np.random.default_rng(0).standard_normal((30, 2))
-    with pytest.raises(ValueError, match=r"GiB.*n_inducing.*n_features"):
+    with pytest.raises(ValueError, match=r"too large for memory.*GiB.*n_inducing.*n_features"):
         KernelTransport(n_reference=20_000).fit(Y)
+
+
+def _limit_fit_memory(monkeypatch, n_bytes):
+    monkeypatch.setattr(transport_module, "MAX_DENSE_BYTES", n_bytes)
+    monkeypatch.setattr(transport_module, "MAX_FIT_BYTES", n_bytes, raising=False)
+
+
+def test_memory_guard_counts_the_three_dense_matrices_of_a_fit(monkeypatch):
+    """The exact map holds Q(X, X), Q + eps I and its Cholesky factor at once (3 n^2 floats)."""
+    _limit_fit_memory(monkeypatch, 20 * 10**6)
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with pytest.raises(ValueError, match=r"too large for memory.*3 matrices of 1000 x 1000"):
+        KernelTransport(n_reference=1000, n_inducing=None).fit(Y)  # 24 MB: 8 MB each
+
+
+def test_memory_guard_counts_the_matrices_of_inducing_points(monkeypatch):
+    _limit_fit_memory(monkeypatch, 20 * 10**6)
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with pytest.raises(ValueError, match=r"too large for memory.*3 matrices of 2000 x 500.*n_inducing"):
+        KernelTransport(n_reference=2000, n_inducing=500).fit(Y)  # 24 MB
+
+
+def test_a_million_reference_points_on_1000_inducing_points_is_refused_at_once():
+    """The fit would hold three 1e6 x 1000 matrices (22 GiB): refused before allocating."""
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with pytest.raises(ValueError, match=r"too large for memory.*22\.4 GiB.*more than the 2 GiB"):
+        KernelTransport(n_reference=10**6, n_inducing=1000).fit(Y)
+
+
+def test_memory_guard_counts_random_feature_matrices_without_numba(monkeypatch):
+    """Without numba the random-feature MMD builds n_reference x n_features matrices."""
+    from lecturekit import _fast
+
+    _limit_fit_memory(monkeypatch, 20 * 10**6)
+    monkeypatch.setattr(_fast, "HAVE_NUMBA", False)
+    Y = lk.make_toy("moons", 100, random_state=0)
+    with pytest.raises(ValueError, match=r"too large for memory.*1000 x 1000.*numba"):
+        KernelTransport(n_reference=1000, n_inducing=50, n_features=1000).fit(Y)
+
+
+@pytest.mark.parametrize("block_size, exc", [(0, ValueError), (-1, ValueError), (2.5, TypeError)])
+def test_transform_rejects_a_block_size_below_one(moons_model, block_size, exc):
+    model, _ = moons_model
+    with pytest.raises(exc, match="block_size must be an integer >= 1"):
+        model.transform(np.zeros((5, 2)), block_size=block_size)
+
+
+def test_fit_rejects_data_whose_squared_distances_overflow():
+    Y = lk.make_toy("moons", 100, random_state=0) * 1e155
+    with pytest.raises(ValueError, match=r"Y has values up to 3\.12e\+155.*1e\+150.*rescale"):
+        KernelTransport().fit(Y)
 
 
 def test_transform_rejects_wrong_dimension(moons_model):

@@ -28,6 +28,17 @@ def test_check_samples_accepts_lists_and_arrays():
     assert check_samples(X) is X  # no copy when nothing needs converting
 
 
+def test_check_samples_returns_c_contiguous_arrays():
+    """Fortran-ordered input (np.asarray of a pandas DataFrame) and strided views are
+    copied row by row, so that results do not depend on the memory layout."""
+    X = np.arange(12.0).reshape(4, 3)
+    for layout in (np.asfortranarray(X), X[:, ::2], X[::2], np.asfortranarray(X).astype(np.float32)):
+        out = check_samples(layout)
+        assert out.flags.c_contiguous and out.dtype == np.float64
+        np.testing.assert_array_equal(out, layout)
+    assert check_samples(X) is X
+
+
 def test_check_samples_one_dimensional():
     with pytest.raises(ValueError, match=r"X must be a 2-D array.*got shape \(3,\).*X\.reshape\(-1, 1\).*X\.reshape\(1, -1\)"):
         check_samples(np.zeros(3))
@@ -73,7 +84,7 @@ def test_check_samples_non_finite(bad, count):
         ("abc", r"got 'abc' \(type str\)"),
         (b"abc", r"type bytes"),
         (None, r"got None \(type NoneType\)"),
-        ([["a", "b"]], r"could not convert"),
+        ([["a", "b"]], r"got strings"),
         ([[1.0, 2.0], [3.0]], r"could not convert"),
         ({"a": 1}, r"type dict"),
     ],
@@ -81,6 +92,53 @@ def test_check_samples_non_finite(bad, count):
 def test_check_samples_wrong_types(bad, match):
     with pytest.raises(TypeError, match=r"Y must be an array.*" + match):
         check_samples(bad, "Y")
+
+
+def test_check_samples_rejects_values_whose_squares_overflow():
+    X = np.zeros((3, 2))
+    X[1, 1] = -2e151
+    with pytest.raises(ValueError, match=r"X has values up to 2e\+151 in absolute value.*1e\+150.*rescale"):
+        check_samples(X)
+    X[1, 1] = 1e150
+    assert check_samples(X) is X
+
+
+@pytest.mark.parametrize("bad", [
+    [["1.0", "2.0"], ["3", "4"]],
+    np.array([["1.0", "2.0"]]),
+    np.array([[b"1.0", b"2.0"]]),
+    np.array([[1.0, "2.0"]], dtype=object),
+])
+def test_check_samples_rejects_numeric_strings(bad):
+    """Text that looks like numbers is not silently read as numbers."""
+    with pytest.raises(TypeError, match=r"Y must be an array of numbers, got strings.*astype\(float\)"):
+        check_samples(bad, "Y")
+
+
+def test_check_samples_accepts_numbers_in_object_arrays():
+    out = check_samples(np.array([[1, 2.5], [np.float32(3), 4]], dtype=object))
+    np.testing.assert_array_equal(out, [[1.0, 2.5], [3.0, 4.0]])
+
+
+def test_check_samples_rejects_masked_entries():
+    """The values under a mask are not data: refuse them instead of using them."""
+    X = np.ma.masked_array([[0.0, 1.0], [2.0, 1e6], [4.0, 5.0]],
+                           mask=[[False, False], [False, True], [False, False]])
+    with pytest.raises(ValueError, match=r"X is a masked array with 1 masked entry.*filled"):
+        check_samples(X)
+    unmasked = np.ma.masked_array([[0.0, 1.0]], mask=False)
+    np.testing.assert_array_equal(check_samples(unmasked), [[0.0, 1.0]])
+
+
+def test_numeric_strings_are_not_numbers_for_parameters():
+    """reg="1e-3" and lengthscale="2" are refused, not read as numbers."""
+    import lecturekit as lk
+
+    with pytest.raises(TypeError, match="lengthscale must be a positive number, got '2'"):
+        lk.RBF("2")
+    Y = lk.make_toy("moons", 50, random_state=0)
+    with pytest.raises(TypeError, match="reg must be a number >= 0, got '1e-3'"):
+        lk.KernelTransport(reg="1e-3").fit(Y)
 
 
 def test_check_samples_rejects_complex_arrays():
@@ -93,7 +151,7 @@ def test_check_samples_rejects_complex_arrays():
     arrays(
         np.float64,
         st.tuples(st.integers(1, 6), st.integers(1, 4)),
-        elements=st.floats(allow_nan=False, allow_infinity=False),
+        elements=st.floats(min_value=-1e150, max_value=1e150),
     )
 )
 def test_property_check_samples_returns_finite_2d_arrays_unchanged(X):
